@@ -1,0 +1,403 @@
+"""skillgate dynamic-run harness: PID 1 of the sandbox, trusted, never imports the skill.
+
+Protocol (see src/analyzers/dynamic/harnessProtocol.ts, which parses what this writes):
+  stdin   one JSON job {entry, examples, timeoutMs, outputBytes, memoryBytes?, subprocess, decoys}
+  stdout  "SKILLGATE-FRAME <nonce>" then one "<nonce> {json}" record per example, then
+          "<nonce> {"type":"done"}". Only this process ever holds the container's stdout.
+Each example runs in a fresh `python3 -I runner.py` (which never sees the nonce), in its own
+session, with pipes for stdin/stdout/stderr and the result pipe as fd 3. After each example
+every process but this one is killed (kill(-1, SIGKILL)) and reaped.
+"""
+import errno
+import fcntl
+import json
+import os
+import selectors
+import signal
+import sys
+import time
+
+RUNNER = "/opt/skillgate/runner.py"
+SKILL_DIR = "/skill"
+KEEP_STREAM = 64 * 1024          # bytes of stdout/stderr kept per example
+RESULT_ALLOWANCE = 96 * 1024     # the result envelope's audit list, beyond the skill's budget
+PATH = "/usr/local/bin:/usr/bin:/bin"
+MAX_EXAMPLES = 64
+
+
+def set_not_dumpable():
+    """PR_SET_DUMPABLE 0: same-uid processes cannot ptrace us or open /proc/1/fd, /proc/1/mem."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+    except Exception:  # noqa: BLE001 - best effort; the nonce still guards the channel
+        pass
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        try:
+            n = os.write(fd, view)
+        except InterruptedError:
+            continue
+        view = view[n:]
+
+
+class Channel:
+    """The framed stdout: every record is one line prefixed with the run's nonce."""
+
+    def __init__(self):
+        self.nonce = os.urandom(16).hex()
+        write_all(1, ("SKILLGATE-FRAME %s\n" % self.nonce).encode())
+
+    def record(self, obj):
+        line = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        write_all(1, ("%s %s\n" % (self.nonce, line)).encode("utf-8", "replace"))
+
+
+def write_decoys(home, decoys):
+    aws = str(decoys.get("aws", ""))
+    ssh = str(decoys.get("ssh", ""))
+    netrc = str(decoys.get("netrc", ""))
+    files = {
+        ".aws/credentials": "[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+        % (access_key_id(aws), aws),
+        ".ssh/id_rsa": "-----BEGIN OPENSSH PRIVATE KEY-----\n%s\n-----END OPENSSH PRIVATE KEY-----\n" % ssh,
+        ".netrc": "machine github.com\n  login skill\n  password %s\n" % netrc,
+    }
+    for rel, text in files.items():
+        path = os.path.join(home, rel)
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            write_all(fd, text.encode())
+        finally:
+            os.close(fd)
+
+
+def access_key_id(aws):
+    """A plausible AKIA id derived from the run's aws decoy (the secret key is the decoy itself)."""
+    alnum = "".join(c for c in aws.upper() if c.isalnum())
+    return ("AKIA" + alnum + "Q" * 16)[:20]
+
+
+def child_env(job):
+    decoys = job.get("decoys") or {}
+    aws = str(decoys.get("aws", ""))
+    return {
+        "PATH": PATH,
+        "HOME": os.environ.get("HOME", "/home/skill"),
+        "LANG": "C.UTF-8",
+        "GITHUB_TOKEN": str(decoys.get("token", "")),
+        "AWS_ACCESS_KEY_ID": access_key_id(aws),
+        "AWS_SECRET_ACCESS_KEY": aws,
+    }
+
+
+def high_fd(fd):
+    """Move fd to a number >= 10 (close-on-exec) so fd 3 stays free for the result pipe."""
+    new = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return new
+
+
+def kill_others():
+    """SIGKILL every process but this one (we are PID 1), then reap all; returns how many were alive."""
+    alive = other_pids()
+    deadline = time.monotonic() + 5.0
+    while True:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+        reap(block=False)
+        if not other_pids() or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    return len(alive)
+
+
+def other_pids():
+    me = os.getpid()
+    pids = []
+    try:
+        for name in os.listdir("/proc"):
+            if name.isdigit() and int(name) != me:
+                pids.append(int(name))
+    except OSError:
+        pass
+    return pids
+
+
+def reap(block):
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            return
+        except InterruptedError:
+            continue
+        if pid == 0:
+            return
+
+
+def decode(data):
+    return data[:KEEP_STREAM].decode("utf-8", "replace")
+
+
+def run_example(job, index, example, env):
+    timeout = max(1, int(job.get("timeoutMs", 10000))) / 1000.0
+    budget = max(0, int(job.get("outputBytes", 1 << 20)))
+    payload = json.dumps(
+        {
+            "index": index,
+            "entry": job.get("entry"),
+            "input": example.get("input"),
+            "memoryBytes": job.get("memoryBytes"),
+        },
+        allow_nan=False,
+    ).encode()
+
+    in_r, in_w = (high_fd(fd) for fd in os.pipe())
+    out_r, out_w = (high_fd(fd) for fd in os.pipe())
+    err_r, err_w = (high_fd(fd) for fd in os.pipe())
+    res_r, res_w = (high_fd(fd) for fd in os.pipe())
+    started = time.monotonic()
+    pid = None
+    try:
+        pid = spawn_runner(env, in_r, out_w, err_w, res_w)
+    except OSError as e:
+        for fd in (in_r, in_w, out_r, out_w, err_r, err_w, res_r, res_w):
+            os.close(fd)
+        return {"status": "crashed", "error": {"type": "SpawnError", "message": str(e), "frames": []}}
+    for fd in (in_r, out_w, err_w, res_w):
+        os.close(fd)
+
+    bufs = {out_r: bytearray(), err_r: bytearray(), res_r: bytearray()}
+    counts = {out_r: 0, err_r: 0, res_r: 0}
+    sel = selectors.DefaultSelector()
+    for fd in bufs:
+        os.set_blocking(fd, False)
+        sel.register(fd, selectors.EVENT_READ)
+    os.set_blocking(in_w, False)
+    sel.register(in_w, selectors.EVENT_WRITE)
+    pending = memoryview(payload)
+    deadline = started + timeout
+    open_fds = set(bufs) | {in_w}
+    status = None
+    wait_status = None
+    rusage = None
+
+    while open_fds:
+        now = time.monotonic()
+        if now >= deadline:
+            status = "timeout"
+            break
+        if wait_status is None:
+            done, ws, ru = os.wait4(pid, os.WNOHANG)
+            if done:
+                wait_status, rusage = ws, ru
+        for key, _ in sel.select(min(0.05, deadline - now)):
+            fd = key.fd
+            if fd == in_w:
+                try:
+                    n = os.write(in_w, pending[:65536])
+                    pending = pending[n:]
+                except BlockingIOError:
+                    continue
+                except OSError:  # the skill closed its stdin early: fine
+                    pending = pending[:0]
+                if not pending:
+                    sel.unregister(in_w)
+                    os.close(in_w)
+                    open_fds.discard(in_w)
+                continue
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                chunk = b""
+            if not chunk:
+                sel.unregister(fd)
+                os.close(fd)
+                open_fds.discard(fd)
+                continue
+            counts[fd] += len(chunk)
+            keep = (budget + RESULT_ALLOWANCE + 1) if fd == res_r else KEEP_STREAM
+            room = keep - len(bufs[fd])
+            if room > 0:
+                bufs[fd] += chunk[:room]
+        if counts[out_r] + counts[err_r] > budget or counts[res_r] > budget + RESULT_ALLOWANCE:
+            status = "output-limit"
+            break
+        if open_fds == {in_w} and wait_status is not None:
+            break  # the runner exited without reading its stdin
+
+    duration_ms = int((time.monotonic() - started) * 1000)
+    if wait_status is None and status is None:
+        # every pipe closed; give the runner until the deadline to exit
+        while wait_status is None and time.monotonic() < deadline:
+            done, ws, ru = os.wait4(pid, os.WNOHANG)
+            if done:
+                wait_status, rusage = ws, ru
+            else:
+                time.sleep(0.005)
+        duration_ms = int((time.monotonic() - started) * 1000)
+        if wait_status is None:
+            status = "timeout"
+    for fd in list(open_fds):
+        try:
+            sel.unregister(fd)
+        except (KeyError, ValueError):
+            pass
+        os.close(fd)
+    sel.close()
+    if wait_status is None:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            _, ws, ru = os.wait4(pid, 0)
+            wait_status, rusage = ws, ru
+        except ChildProcessError:
+            pass
+    leftovers = kill_others()
+
+    rec = {
+        "status": status,
+        "stdout": decode(bufs[out_r]),
+        "stderr": decode(bufs[err_r]),
+        "stdoutBytes": counts[out_r],
+        "stderrBytes": counts[err_r],
+        "durationMs": duration_ms,
+        "maxRssKb": int(rusage.ru_maxrss) if rusage is not None else 0,
+        "exitCode": None,
+        "signal": None,
+        "leftoverProcesses": leftovers,
+        "result": None,
+        "error": None,
+        "audit": [],
+    }
+    if wait_status is not None:
+        if os.WIFEXITED(wait_status):
+            rec["exitCode"] = os.WEXITSTATUS(wait_status)
+        elif os.WIFSIGNALED(wait_status):
+            rec["signal"] = os.WTERMSIG(wait_status)
+    interpret_result(rec, bytes(bufs[res_r]), budget)
+    return rec
+
+
+def spawn_runner(env, stdin_fd, stdout_fd, stderr_fd, result_fd):
+    """fork+exec runner.py with the result pipe at fd 3; every other fd of ours is close-on-exec."""
+    argv = [sys.executable, "-I", RUNNER]
+    exe = sys.executable
+    os.dup2(result_fd, 3, inheritable=True)
+    try:
+        pid = os.fork()
+        if pid == 0:  # child: only dups, chdir and exec
+            try:
+                os.setsid()
+                os.dup2(stdin_fd, 0)
+                os.dup2(stdout_fd, 1)
+                os.dup2(stderr_fd, 2)
+                os.chdir(SKILL_DIR)
+                os.execve(exe, argv, env)
+            finally:
+                os._exit(127)
+        return pid
+    finally:
+        os.close(3)
+
+
+def interpret_result(rec, raw, budget):
+    """Fill status/result/error/audit from the result pipe unless a limit already decided the status."""
+    doc = None
+    if raw:
+        try:
+            doc = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            doc = None
+    if isinstance(doc, dict):
+        audit = doc.get("audit")
+        if isinstance(audit, list):
+            rec["audit"] = [a for a in audit[:200] if isinstance(a, dict)]
+    if rec["status"] is not None:
+        return
+    if not isinstance(doc, dict):
+        rec["status"] = "crashed" if not raw else "bad-result"
+        if raw:
+            rec["error"] = {"type": "BadResult", "message": "the result channel held no valid JSON document", "frames": []}
+        return
+    if doc.get("ok") is True and isinstance(doc.get("result"), dict):
+        size = len(json.dumps(doc["result"], ensure_ascii=False, separators=(",", ":")).encode())
+        if rec["stdoutBytes"] + rec["stderrBytes"] + size > budget:
+            rec["status"] = "output-limit"
+            return
+        rec["status"] = "ok"
+        rec["result"] = doc["result"]
+        return
+    err = doc.get("error") if isinstance(doc.get("error"), dict) else {}
+    rec["error"] = {
+        "type": str(err.get("type", "Error"))[:200],
+        "message": str(err.get("message", ""))[:4000],
+        "frames": [f for f in (err.get("frames") or [])[:50] if isinstance(f, dict)],
+    }
+    kind = doc.get("kind")
+    if kind == "bad-result":
+        rec["status"] = "bad-result"
+    elif rec["error"]["type"] == "MemoryError":
+        rec["status"] = "oom"
+    else:
+        rec["status"] = "exception"
+
+
+def main():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # as PID 1, default dispositions make us immune
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    set_not_dumpable()
+    raw = sys.stdin.buffer.read()
+    null = os.open("/dev/null", os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    channel = Channel()
+    try:
+        job = json.loads(raw.decode("utf-8"))
+        if not isinstance(job, dict) or not isinstance(job.get("examples"), list):
+            raise ValueError("job must be an object with an examples list")
+        examples = job["examples"][:MAX_EXAMPLES]
+        home = os.environ.get("HOME", "/home/skill")
+        write_decoys(home, job.get("decoys") or {})
+        env = child_env(job)
+    except Exception as e:  # noqa: BLE001
+        channel.record({"type": "fatal", "message": "bad job: %s" % e})
+        return 2
+    for index, example in enumerate(examples):
+        if not isinstance(example, dict):
+            example = {}
+        rec = run_example(job, index, example, env)
+        rec = {"type": "example", "index": index, "name": str(example.get("name", "")), **rec}
+        try:
+            channel.record(rec)
+        except ValueError:  # a NaN or similar slipped through: never crash the channel
+            rec["result"] = None
+            rec["status"] = "bad-result"
+            channel.record(rec)
+    channel.record({"type": "done"})
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        code = main()
+    except BaseException as e:  # noqa: BLE001 - the host treats a non-zero exit as a broken sandbox
+        try:
+            sys.stderr.write("skillgate harness failed: %r\n" % (e,))
+        except Exception:  # noqa: BLE001
+            pass
+        code = 3
+    sys.stdout.flush()
+    os._exit(code)

@@ -1,0 +1,734 @@
+"""skillgate's static gate, run INSIDE the sandbox: Bandit plus skillgate's own AST rules.
+
+Usage (in the sandbox image): python3 -I /opt/skillgate/static_rules.py < job.json
+
+The host mounts a staging folder read-only at /skills, holding each skill as
+/skills/<name>/..., and writes a JSON job on stdin:
+
+  { "skills": [ { "name": str, "imports": [str], "network": "none" | [...],
+                  "subprocess": bool, "localModules": [str] } ],
+    "forbidden": [str], "skillTimeoutSeconds": int (optional) }
+
+It prints ONE JSON document on stdout (anything else that writes to fd 1, such
+as Bandit, is redirected to stderr):
+
+  { "version": 1, "banditVersion": str, "python": str, "errors": [str],
+    "skills": { name: { "findings": [ { rule, severity, file, line, column,
+                                        message, evidence } ], "errors": [str] } } }
+
+file is relative to the skill folder; column is 1-based. The skill's code is
+only parsed, never executed. Every limit here fails closed: a file that cannot
+be analysed is a finding, a skill that cannot be analysed in time is an error.
+"""
+
+import ast
+import io
+import json
+import os
+import re
+import signal
+import sys
+
+SKILLS_ROOT = os.environ.get("SKILLGATE_SKILLS_ROOT", "/skills")
+MAX_JOB_BYTES = 4 << 20
+MAX_FILE_BYTES = 2 << 20
+MAX_FILES_PER_SKILL = 1000
+MAX_AST_DEPTH = 300
+MAX_FOLD_DEPTH = 40
+MAX_FOLD_CHARS = 4096
+MAX_FINDINGS_PER_SKILL = 500
+DEFAULT_SKILL_TIMEOUT = 20
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+# ---------------------------------------------------------------- rule tables
+
+DYNAMIC_CODE = {
+    "builtins.eval", "builtins.exec", "builtins.compile", "builtins.?",
+    "types.CodeType", "types.FunctionType", "code.interact", "code.InteractiveInterpreter",
+    "code.InteractiveConsole", "code.compile_command", "codeop.compile_command",
+    "runpy.run_path", "runpy.run_module",
+}
+EXEC_SINKS = {"builtins.eval", "builtins.exec", "builtins.compile", "types.FunctionType", "types.CodeType"}
+DYNAMIC_IMPORT_EXACT = {"builtins.__import__", "pkgutil.get_loader", "pkgutil.find_loader"}
+DYNAMIC_IMPORT_PREFIX = ("importlib", "imp", "zipimport")
+
+SUBPROCESS_EXACT = {
+    "os.system", "os.popen", "os.fork", "os.forkpty", "os.posix_spawn", "os.posix_spawnp",
+    "os.startfile", "asyncio.create_subprocess_exec", "asyncio.create_subprocess_shell",
+    "concurrent.futures.ProcessPoolExecutor", "platform.popen",
+}
+SUBPROCESS_PREFIX = ("subprocess", "pty", "multiprocessing", "popen2", "commands")
+SUBPROCESS_RE = re.compile(r"^os\.(exec|spawn)[a-z]*$")
+
+NETWORK_EXACT = {
+    "asyncio.open_connection", "asyncio.start_server", "asyncio.open_unix_connection",
+    "asyncio.start_unix_server", "urllib.urlopen", "urllib.urlretrieve",
+}
+NETWORK_PREFIX = (
+    "socket", "ssl", "http.client", "http.server", "urllib.request", "urllib2", "urllib3",
+    "httplib", "requests", "httpx", "aiohttp", "ftplib", "smtplib", "poplib", "imaplib",
+    "telnetlib", "nntplib", "socketserver", "xmlrpc", "websocket", "websockets", "paramiko",
+    "asyncore", "asynchat", "smtpd",
+)
+
+DECODERS = {
+    "codecs.decode", "codecs.encode", "codecs.getdecoder", "bytes.fromhex", "bytearray.fromhex",
+    "zlib.decompress", "gzip.decompress", "bz2.decompress", "lzma.decompress", "marshal.loads",
+    "pickle.loads", "quopri.decodestring", "builtins.chr", "builtins.bytes", "builtins.bytearray",
+}
+DECODER_PREFIX = ("base64", "binascii", "uu")
+DECODE_METHODS = {"decode", "fromhex", "decompress", "b64decode", "unhexlify", "translate", "loads"}
+
+SECRET_PATTERNS = [
+    (re.compile(r"(^|[/\\~])\.aws([/\\]|$)"), "AWS credentials folder"),
+    (re.compile(r"(^|[/\\~])\.ssh([/\\]|$)"), "SSH folder"),
+    (re.compile(r"id_(rsa|dsa|ecdsa|ed25519)"), "SSH private key"),
+    (re.compile(r"/proc/(self|thread-self|\d+)/environ"), "process environment"),
+    (re.compile(r"\.netrc"), "netrc credentials"),
+    (re.compile(r"\.git-credentials"), "git credentials"),
+    (re.compile(r"\.docker/config\.json"), "Docker credentials"),
+    (re.compile(r"\.kube/config"), "Kubernetes credentials"),
+    (re.compile(r"/etc/shadow"), "password hashes"),
+    (re.compile(r"\.gnupg"), "GnuPG keys"),
+    (re.compile(r"\.pgpass|\.pypirc|\.npmrc"), "package or database credentials"),
+    (re.compile(r"\.config/gh/hosts\.yml"), "GitHub CLI token"),
+]
+
+ENV_SAFE_METHODS = {"get", "setdefault", "pop", "__getitem__", "__contains__", "__setitem__"}
+ALWAYS_ALLOWED_IMPORTS = {"__future__"}
+BUILTIN_NAMES = {
+    "eval", "exec", "compile", "__import__", "getattr", "globals", "locals", "vars", "chr",
+    "bytes", "bytearray", "open", "breakpoint",
+}
+
+
+def _matches(q, exact, prefixes):
+    if q in exact:
+        return True
+    return any(q == p or q.startswith(p + ".") for p in prefixes)
+
+
+def is_dynamic_import(q):
+    return _matches(q, DYNAMIC_IMPORT_EXACT, DYNAMIC_IMPORT_PREFIX)
+
+
+def is_subprocess(q):
+    return _matches(q, SUBPROCESS_EXACT, SUBPROCESS_PREFIX) or bool(SUBPROCESS_RE.match(q))
+
+
+def is_network(q):
+    return _matches(q, NETWORK_EXACT, NETWORK_PREFIX)
+
+
+def is_decoder(q):
+    return _matches(q, DECODERS, DECODER_PREFIX)
+
+
+class SkillTimeout(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- one module
+
+
+class ModuleRules:
+    """The AST rules over one parsed file. Scope-insensitive on purpose: names are
+    resolved module-wide, so an alias bound anywhere counts everywhere."""
+
+    def __init__(self, tree, lines, rel, skill, forbidden, local_modules, emit):
+        self.tree = tree
+        self.lines = lines
+        self.rel = rel
+        self.skill = skill
+        self.forbidden = forbidden
+        self.local = local_modules
+        self.emit = emit
+        self.parents = {}
+        self.nodes = []
+        self.import_alias = {}
+        self.var_alias = {}
+        self.const_vars = {}
+        self.shadowed = set()
+        self.star_modules = []
+        self.tainted = set()
+
+    # -- helpers
+    def evidence(self, node):
+        line = getattr(node, "lineno", 0)
+        if 1 <= line <= len(self.lines):
+            return self.lines[line - 1].strip()[:200]
+        return ""
+
+    def report(self, rule, severity, node, message, evidence=None):
+        self.emit({
+            "rule": rule,
+            "severity": severity,
+            "file": self.rel,
+            "line": getattr(node, "lineno", 1),
+            "column": getattr(node, "col_offset", 0) + 1,
+            "message": message,
+            "evidence": evidence if evidence is not None else self.evidence(node),
+        })
+
+    def walk(self):
+        """Iterative walk (no recursion), recording parents; False when too deep."""
+        stack = [(self.tree, 0)]
+        while stack:
+            node, depth = stack.pop()
+            if depth > MAX_AST_DEPTH:
+                self.report("static.too-complex", "high", node,
+                            "code nested more than %d levels deep cannot be analysed" % MAX_AST_DEPTH)
+                return False
+            self.nodes.append(node)
+            for child in ast.iter_child_nodes(node):
+                self.parents[child] = node
+                stack.append((child, depth + 1))
+        self.nodes.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+        return True
+
+    # -- constant folding of strings ("ev" + "al", f-strings, joins, slices, chr)
+    def fold(self, node, depth=0):
+        if depth > MAX_FOLD_DEPTH or node is None:
+            return None
+        r = None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            r = node.value
+        elif isinstance(node, ast.Name):
+            r = self.const_vars.get(node.id)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            a, b = self.fold(node.left, depth + 1), self.fold(node.right, depth + 1)
+            r = a + b if a is not None and b is not None else None
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            a = self.fold(node.left, depth + 1)
+            if a is not None and isinstance(node.right, ast.Constant) and isinstance(node.right.value, int):
+                if 0 <= node.right.value and len(a) * node.right.value <= MAX_FOLD_CHARS:
+                    r = a * node.right.value
+        elif isinstance(node, ast.JoinedStr):
+            parts = []
+            for v in node.values:
+                p = self.fold(v.value if isinstance(v, ast.FormattedValue) else v, depth + 1)
+                if p is None:
+                    return None
+                parts.append(p)
+            r = "".join(parts)
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+            s = self.fold(node.value, depth + 1)
+            bounds = []
+            for b in (node.slice.lower, node.slice.upper, node.slice.step):
+                if b is None:
+                    bounds.append(None)
+                elif isinstance(b, ast.Constant) and isinstance(b.value, int):
+                    bounds.append(b.value)
+                elif isinstance(b, ast.UnaryOp) and isinstance(b.op, ast.USub) and isinstance(b.operand, ast.Constant) \
+                        and isinstance(b.operand.value, int):
+                    bounds.append(-b.operand.value)
+                else:
+                    return None
+            if s is not None and bounds[2] != 0:
+                r = s[slice(*bounds)]
+        elif isinstance(node, ast.Call):
+            f = node.func
+            if isinstance(f, ast.Attribute) and f.attr == "join" and len(node.args) == 1 \
+                    and isinstance(node.args[0], (ast.List, ast.Tuple)):
+                sep = self.fold(f.value, depth + 1)
+                items = [self.fold(e, depth + 1) for e in node.args[0].elts]
+                if sep is not None and all(i is not None for i in items):
+                    r = sep.join(items)
+            elif isinstance(f, ast.Attribute) and f.attr in ("lower", "upper", "strip") and not node.args:
+                s = self.fold(f.value, depth + 1)
+                r = getattr(s, f.attr)() if s is not None else None
+            elif isinstance(f, ast.Attribute) and f.attr == "replace" and len(node.args) == 2:
+                s, a, b = (self.fold(x, depth + 1) for x in (f.value, node.args[0], node.args[1]))
+                if None not in (s, a, b) and len(s) <= MAX_FOLD_CHARS:
+                    r = s.replace(a, b)
+            elif isinstance(f, ast.Name) and f.id == "chr" and len(node.args) == 1 \
+                    and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, int):
+                try:
+                    r = chr(node.args[0].value)
+                except (ValueError, OverflowError):
+                    r = None
+        if r is not None and len(r) > MAX_FOLD_CHARS:
+            return None
+        return r
+
+    # -- name resolution to a dotted qualified name ("os.system", "builtins.eval")
+    def resolve(self, node, depth=0):
+        if depth > MAX_FOLD_DEPTH or node is None:
+            return None
+        if isinstance(node, ast.Name):
+            n = node.id
+            if n == "__builtins__":
+                return "builtins"
+            if n in self.var_alias:
+                return self.var_alias[n]
+            if n in self.import_alias:
+                return self.import_alias[n]
+            if n in self.shadowed:
+                return None
+            if n in BUILTIN_NAMES:
+                return "builtins." + n
+            for mod in self.star_modules:
+                q = mod + "." + n
+                if is_subprocess(q) or is_network(q) or is_dynamic_import(q) or is_decoder(q):
+                    return q
+            return None
+        if isinstance(node, ast.Attribute):
+            if node.attr == "__builtins__":
+                return "builtins"
+            base = self.resolve(node.value, depth + 1)
+            return base + "." + node.attr if base else None
+        if isinstance(node, ast.Call):
+            f = self.resolve(node.func, depth + 1)
+            if f == "builtins.getattr" and len(node.args) >= 2:
+                base = self.resolve(node.args[0], depth + 1)
+                name = self.fold(node.args[1])
+                if base and name:
+                    return base + "." + name
+                if base == "builtins":
+                    return "builtins.?"
+                return None
+            if f in ("builtins.__import__", "importlib.import_module", "importlib.__import__") and node.args:
+                return self.fold(node.args[0])
+            if f in ("builtins.globals", "builtins.locals", "builtins.vars") and not node.args:
+                return "<globals>"
+            if f == "builtins.vars" and len(node.args) == 1:
+                return self.resolve(node.args[0], depth + 1)
+            return None
+        if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
+            base = self.resolve(node.value, depth + 1)
+            key = self.fold(node.slice)
+            if base is None:
+                return None
+            if base.endswith(".__dict__"):
+                base = base[: -len(".__dict__")]
+            if base == "sys.modules":
+                return key
+            if base == "<globals>":
+                if key == "__builtins__":
+                    return "builtins"
+                return self.resolve(ast.Name(id=key, ctx=ast.Load()), depth + 1) if key else None
+            if base == "builtins":
+                return "builtins." + key if key else "builtins.?"
+            return None
+        return None
+
+    # -- pass 1: bindings
+    def collect_bindings(self):
+        for node in self.nodes:
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.asname:
+                        self.import_alias[a.asname] = a.name
+                    else:
+                        top = a.name.split(".")[0]
+                        self.import_alias[top] = top
+            elif isinstance(node, ast.ImportFrom):
+                for a in node.names:
+                    if node.level:
+                        continue
+                    if a.name == "*":
+                        if node.module:
+                            self.star_modules.append(node.module)
+                        continue
+                    self.import_alias[a.asname or a.name] = "%s.%s" % (node.module, a.name)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.shadowed.add(node.name)
+        # Variable aliases and constant strings; a few rounds reach a fixpoint for chains.
+        for _ in range(4):
+            changed = False
+            for node in self.nodes:
+                for target, value in self.assignments(node):
+                    if not isinstance(target, ast.Name):
+                        continue
+                    q = self.resolve(value)
+                    if q and self.var_alias.get(target.id) != q and self.interesting(q):
+                        if target.id not in self.var_alias or not self.interesting(self.var_alias[target.id]):
+                            self.var_alias[target.id] = q
+                            changed = True
+                    s = self.fold(value)
+                    if s is not None and target.id not in self.const_vars:
+                        self.const_vars[target.id] = s
+                        changed = True
+                    if target.id not in self.tainted and self.contains_decoding(value):
+                        self.tainted.add(target.id)
+                        changed = True
+            if not changed:
+                break
+
+    @staticmethod
+    def assignments(node):
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                if isinstance(t, (ast.Tuple, ast.List)) and isinstance(node.value, (ast.Tuple, ast.List)) \
+                        and len(t.elts) == len(node.value.elts):
+                    for te, ve in zip(t.elts, node.value.elts):
+                        yield te, ve
+                else:
+                    yield t, node.value
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)) and node.value is not None:
+            yield node.target, node.value
+
+    def interesting(self, q):
+        return (q in DYNAMIC_CODE or q in EXEC_SINKS or is_dynamic_import(q) or is_subprocess(q)
+                or is_network(q) or is_decoder(q) or q in ("builtins", "<globals>", "os.environ", "os.environb")
+                or q.startswith("builtins."))
+
+    def contains_decoding(self, node):
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name) and n.id in self.tainted:
+                return True
+            if isinstance(n, ast.Call):
+                q = self.resolve(n.func)
+                if q and is_decoder(q):
+                    return True
+                if isinstance(n.func, ast.Attribute) and n.func.attr in DECODE_METHODS:
+                    return True
+            if isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Slice) and n.slice.step is not None:
+                return True
+        return False
+
+    # -- pass 2: imports
+    def check_module(self, module, node, how):
+        top = module.split(".")[0]
+        forbidden = next((f for f in self.forbidden if module == f or module.startswith(f + ".") or top == f), None)
+        if forbidden:
+            self.report("static.forbidden-import", "critical", node,
+                        "%s '%s': the policy never allows module '%s'" % (how, module, forbidden), module)
+        elif top not in self.skill["imports"] and top not in self.local and top not in ALWAYS_ALLOWED_IMPORTS:
+            self.report("static.undeclared-import", "medium", node,
+                        "%s '%s' but permissions.imports does not declare '%s'" % (how, module, top), module)
+        self.check_capability(module, node, how)
+
+    def check_capability(self, q, node, how):
+        if not self.skill["subprocess"] and is_subprocess(q):
+            self.report("static.subprocess", "high", node,
+                        "%s '%s' (process creation) but permissions.subprocess is false" % (how, q), q)
+        if self.skill["network"] == "none" and is_network(q):
+            self.report("static.network", "high", node,
+                        "%s '%s' (network access) but permissions.network is none" % (how, q), q)
+
+    def check_imports(self):
+        for node in self.nodes:
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    self.check_module(a.name, node, "imports")
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                self.check_module(node.module, node, "imports")
+                for a in node.names:
+                    if a.name != "*":
+                        self.check_capability("%s.%s" % (node.module, a.name), node, "imports")
+
+    # -- pass 3: uses
+    def check_uses(self):
+        for node in self.nodes:
+            if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) and not isinstance(node.ctx, ast.Load):
+                continue
+            if not isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    self.check_secret_literal(node)
+                elif isinstance(node, (ast.BinOp, ast.JoinedStr)):
+                    self.check_secret_composite(node)
+                continue
+            q = self.resolve(node)
+            if isinstance(node, ast.Call):
+                self.check_call(node, q)
+                continue
+            if not q:
+                continue
+            if q in ("os.environ", "os.environb"):
+                self.check_env(node)
+            if isinstance(self.parents.get(node), ast.Attribute):
+                continue  # judged at the outermost attribute
+            if q in DYNAMIC_CODE:
+                self.report("static.dynamic-code", "high", node, "uses %s: runs code built at run time" % q, q)
+            elif is_dynamic_import(q):
+                self.report("static.dynamic-import", "high", node, "uses %s: imports a module chosen at run time" % q, q)
+            elif q == "builtins":
+                self.report("static.dynamic-code", "high", node,
+                            "reaches the builtins namespace directly (a way around name-based checks)", q)
+            self.check_capability(q, node, "uses")
+
+    def check_call(self, node, q):
+        f = self.resolve(node.func)
+        if f in EXEC_SINKS and any(self.contains_decoding(a) for a in list(node.args) + [k.value for k in node.keywords]):
+            self.report("static.decode-exec", "critical", node,
+                        "%s runs decoded or obfuscated data: a hidden payload" % f.split(".")[-1], f)
+        if f in ("builtins.__import__", "importlib.import_module", "importlib.__import__"):
+            if q:
+                self.check_module(q, node, "dynamically imports")
+            else:
+                self.report("static.dynamic-import", "high", node, "imports a module whose name is computed at run time")
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "join" or (f or "").endswith("Path") \
+                or f in ("os.path.join", "posixpath.join"):
+            parts = [self.flatten(a) for a in node.args]
+            self.check_secret_text("/".join(p for p in parts if p), node)
+        if q and q not in (f,):
+            # getattr(x, "name") and friends: the call itself yields a dangerous object
+            if q in DYNAMIC_CODE:
+                self.report("static.dynamic-code", "high", node, "obtains %s dynamically" % q, q)
+            elif q == "builtins":
+                self.report("static.dynamic-code", "high", node, "reaches the builtins namespace dynamically", q)
+            if f == "builtins.getattr":
+                if is_dynamic_import(q):
+                    self.report("static.dynamic-import", "high", node, "obtains %s dynamically" % q, q)
+                self.check_capability(q, node, "uses")
+
+    # -- secrets
+    def flatten(self, node):
+        """Constant text of a concatenation / path join, unknown parts dropped."""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Div)):
+            sep = "/" if isinstance(node.op, ast.Div) else ""
+            left, right = self.flatten(node.left), self.flatten(node.right)
+            return sep.join(p for p in (left, right) if p) if sep else left + right
+        if isinstance(node, ast.JoinedStr):
+            return "".join(self.flatten(v) for v in node.values)
+        s = self.fold(node)
+        return s or ""
+
+    def check_secret_text(self, text, node):
+        if not text:
+            return
+        for pattern, what in SECRET_PATTERNS:
+            if pattern.search(text):
+                self.report("static.secret-path", "high", node,
+                            "refers to %s ('%s'): a credential path no skill needs" % (what, text[:120]), text[:200])
+                return
+
+    def check_secret_literal(self, node):
+        parent = self.parents.get(node)
+        if isinstance(parent, ast.Expr) or isinstance(parent, (ast.BinOp, ast.JoinedStr)):
+            return  # docstrings; parts of a composite are judged as a whole
+        self.check_secret_text(node.value, node)
+
+    def check_secret_composite(self, node):
+        if isinstance(self.parents.get(node), (ast.BinOp, ast.JoinedStr)):
+            return
+        self.check_secret_text(self.flatten(node), node)
+
+    # -- environment dumps
+    def check_env(self, node):
+        parent = self.parents.get(node)
+        if isinstance(parent, ast.Subscript) and parent.value is node:
+            return
+        if isinstance(parent, ast.Attribute) and parent.value is node and parent.attr in ENV_SAFE_METHODS:
+            return
+        if isinstance(parent, ast.Compare) and node in parent.comparators:
+            return
+        self.report("static.env-access", "low", node,
+                    "reads the whole environment (os.environ) rather than named variables", "os.environ")
+
+    def run(self):
+        if not self.walk():
+            return
+        self.collect_bindings()
+        self.check_imports()
+        self.check_uses()
+
+
+# ---------------------------------------------------------------- one skill
+
+
+def list_python_files(root):
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not os.path.islink(os.path.join(dirpath, d)))
+        for f in sorted(filenames):
+            p = os.path.join(dirpath, f)
+            if f.endswith(".py") and os.path.isfile(p) and not os.path.islink(p):
+                out.append(p)
+    return out
+
+
+def local_modules(root, declared):
+    mods = set(declared)
+    for entry in os.listdir(root):
+        p = os.path.join(root, entry)
+        if os.path.islink(p):
+            continue
+        if entry.endswith(".py") and os.path.isfile(p):
+            mods.add(entry[:-3])
+        elif os.path.isdir(p):
+            mods.add(entry)
+    return mods
+
+
+def analyse_skill(skill, forbidden, bandit_mod):
+    root = os.path.join(SKILLS_ROOT, skill["name"])
+    findings, errors = [], []
+    seen = set()
+
+    def emit(f):
+        key = (f["rule"], f["file"], f["line"])
+        if key in seen:
+            return
+        seen.add(key)
+        if len(findings) < MAX_FINDINGS_PER_SKILL:
+            findings.append(f)
+
+    if not os.path.isdir(root) or os.path.islink(root):
+        return findings, ["skill folder %s is missing from the static staging folder" % skill["name"]]
+    files = list_python_files(root)
+    if len(files) > MAX_FILES_PER_SKILL:
+        return findings, ["%d Python files exceed the static gate's bound of %d" % (len(files), MAX_FILES_PER_SKILL)]
+    local = local_modules(root, skill["localModules"])
+    unparsed = set()
+    for path in files:
+        rel = os.path.relpath(path, root).replace(os.sep, "/")
+        if os.path.getsize(path) > MAX_FILE_BYTES:
+            emit(finding("static.too-complex", "high", rel, 1, 1,
+                         "file larger than %d bytes cannot be analysed" % MAX_FILE_BYTES, ""))
+            unparsed.add(path)
+            continue
+        with open(path, "rb") as fh:
+            data = fh.read()
+        try:
+            tree = ast.parse(data, filename=rel)
+        except SyntaxError as e:
+            emit(finding("static.syntax", "high", rel, e.lineno or 1, (e.offset or 1),
+                         "syntax error: %s" % e.msg, (e.text or "").strip()[:200]))
+            unparsed.add(path)
+            continue
+        except (ValueError, UnicodeDecodeError) as e:
+            emit(finding("static.syntax", "high", rel, 1, 1, "cannot parse: %s" % str(e)[:200], ""))
+            unparsed.add(path)
+            continue
+        except (RecursionError, MemoryError):
+            emit(finding("static.too-complex", "high", rel, 1, 1,
+                         "code too deeply nested to parse (hides its content from analysis)", ""))
+            unparsed.add(path)
+            continue
+        lines = data.decode("utf-8", "replace").splitlines()
+        try:
+            ModuleRules(tree, lines, rel, skill, forbidden, local, emit).run()
+        except (RecursionError, MemoryError):
+            emit(finding("static.too-complex", "high", rel, 1, 1,
+                         "code too deeply nested to analyse (hides its content from analysis)", ""))
+            unparsed.add(path)
+    if bandit_mod is not None:
+        run_bandit(bandit_mod, root, [f for f in files if f not in unparsed], emit)
+    return findings, errors
+
+
+def finding(rule, severity, rel, line, column, message, evidence):
+    return {"rule": rule, "severity": severity, "file": rel, "line": int(line), "column": int(column),
+            "message": message, "evidence": evidence}
+
+
+BANDIT_SEVERITY = {"LOW": "low", "MEDIUM": "medium", "HIGH": "high"}
+
+
+def run_bandit(bandit_mod, root, files, emit):
+    if not files:
+        return
+    config, manager = bandit_mod
+    # ignore_nosec: a "# nosec" comment is the skill author's, and the author is the one under review.
+    mgr = manager.BanditManager(config.BanditConfig(), "file", ignore_nosec=True, quiet=True)
+    mgr.discover_files(files, recursive=False)
+    mgr.run_tests()
+    for fname, reason in mgr.get_skipped():
+        rel = os.path.relpath(fname, root).replace(os.sep, "/")
+        emit(finding("static.too-complex", "high", rel, 1, 1, "Bandit could not analyse this file: %s" % reason, ""))
+    for issue in mgr.get_issue_list():
+        rel = os.path.relpath(issue.fname, root).replace(os.sep, "/")
+        code = ""
+        try:
+            with open(issue.fname, "rb") as fh:
+                src = fh.read().decode("utf-8", "replace").splitlines()
+            if 1 <= issue.lineno <= len(src):
+                code = src[issue.lineno - 1].strip()[:200]
+        except OSError:
+            pass
+        emit(finding("static.bandit.%s" % issue.test_id, BANDIT_SEVERITY.get(issue.severity, "medium"), rel,
+                     issue.lineno or 1, 1,
+                     "%s (Bandit %s, confidence %s)" % (issue.text, issue.test, str(issue.confidence).lower()),
+                     code))
+
+
+# ---------------------------------------------------------------- job
+
+
+def validate_job(job):
+    if not isinstance(job, dict) or not isinstance(job.get("skills"), list):
+        raise ValueError("job must be an object with a 'skills' list")
+    forbidden = job.get("forbidden", [])
+    if not isinstance(forbidden, list) or not all(isinstance(x, str) for x in forbidden):
+        raise ValueError("job.forbidden must be a list of module names")
+    seen = set()
+    skills = []
+    for i, s in enumerate(job["skills"]):
+        if not isinstance(s, dict) or not isinstance(s.get("name"), str) or not NAME_RE.match(s["name"]) \
+                or s["name"] in (".", ".."):
+            raise ValueError("job.skills[%d].name must be a plain folder name" % i)
+        if s["name"] in seen:
+            raise ValueError("job.skills[%d].name '%s' is duplicated" % (i, s["name"]))
+        seen.add(s["name"])
+        imports, local = s.get("imports", []), s.get("localModules", [])
+        for key, v in (("imports", imports), ("localModules", local)):
+            if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+                raise ValueError("job.skills[%d].%s must be a list of strings" % (i, key))
+        network = s.get("network", "none")
+        if network != "none" and not isinstance(network, list):
+            raise ValueError("job.skills[%d].network must be 'none' or a list" % i)
+        subprocess_ok = s.get("subprocess", False)
+        if not isinstance(subprocess_ok, bool):
+            raise ValueError("job.skills[%d].subprocess must be a boolean" % i)
+        skills.append({"name": s["name"], "imports": set(imports), "localModules": local,
+                       "network": network, "subprocess": subprocess_ok})
+    timeout = job.get("skillTimeoutSeconds", DEFAULT_SKILL_TIMEOUT)
+    if not isinstance(timeout, int) or isinstance(timeout, bool) or not 1 <= timeout <= 600:
+        raise ValueError("job.skillTimeoutSeconds must be an integer from 1 to 600")
+    return skills, forbidden, timeout
+
+
+def on_alarm(_signum, _frame):
+    raise SkillTimeout()
+
+
+def main():
+    # Keep stdout for our one JSON document; anything else writing to fd 1 goes to stderr.
+    out = io.open(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    sys.setrecursionlimit(2000)
+    doc = {"version": 1, "banditVersion": None, "python": sys.version.split()[0], "errors": [], "skills": {}}
+    try:
+        raw = sys.stdin.buffer.read(MAX_JOB_BYTES + 1)
+        if len(raw) > MAX_JOB_BYTES:
+            raise ValueError("job larger than %d bytes" % MAX_JOB_BYTES)
+        skills, forbidden, timeout = validate_job(json.loads(raw.decode("utf-8")))
+    except (ValueError, UnicodeDecodeError) as e:
+        doc["errors"].append("invalid job: %s" % e)
+        out.write(json.dumps(doc))
+        out.flush()
+        return 2
+    bandit_mod = None
+    try:
+        import logging
+        logging.disable(logging.CRITICAL)
+        import bandit
+        from bandit.core import config, manager
+        bandit_mod = (config, manager)
+        doc["banditVersion"] = getattr(bandit, "__version__", "unknown")
+    except Exception as e:  # noqa: BLE001 - any import failure means the gate cannot run
+        doc["errors"].append("Bandit is not usable in the sandbox image: %s" % e)
+    signal.signal(signal.SIGALRM, on_alarm)
+    for skill in skills:
+        try:
+            signal.alarm(timeout)
+            findings, errors = analyse_skill(skill, forbidden, bandit_mod)
+            signal.alarm(0)
+        except SkillTimeout:
+            findings, errors = [], ["static analysis took longer than %d s" % timeout]
+        except Exception as e:  # noqa: BLE001 - one skill's failure is that skill's error, never a pass
+            signal.alarm(0)
+            findings, errors = [], ["static analysis failed: %s: %s" % (type(e).__name__, str(e)[:300])]
+        if bandit_mod is None:
+            errors = errors + ["Bandit did not run"]
+        doc["skills"][skill["name"]] = {"findings": findings, "errors": errors}
+    out.write(json.dumps(doc))
+    out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+/**
+ * The manifest gate: skill.yaml parsed safely, validated against schemas/skill.v1.json
+ * (all errors), then the semantic checks: name equals the folder, the entry function
+ * exists, input/output are JSON Schemas, examples satisfy them, resources within the
+ * policy, SKILL.md agrees. Every problem is a finding at its YAML line. Pure.
+ *
+ * Returns only the gate's own findings (the checkout findings stay in skill.findings).
+ * `manifest` and `limits` are set only when no finding of severity high or more was
+ * raised: a skill without them cannot be judged further.
+ */
+import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import skillSchema from "../../schemas/skill.v1.json" with { type: "json" };
+import { effectiveLimits } from "./effectiveLimits.js";
+import { atLeast, type Finding, type Severity } from "./finding.js";
+import { explainAjvErrors, type ManifestMessage } from "./manifestMessages.js";
+import type { Policy, ResourceLimits } from "./policy.js";
+import { parseYamlSafely } from "./safeYaml.js";
+import type { SkillFiles } from "./skillFiles.js";
+import { checkSkillCard } from "./skillCard.js";
+import type { SkillManifest } from "./skillManifest.generated.js";
+import { compileUserSchema } from "./userSchema.js";
+
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => void;
+
+export const MANIFEST_FILE = "skill.yaml";
+export const CARD_FILE = "SKILL.md";
+
+export interface ManifestResult {
+  manifest?: SkillManifest;
+  limits?: ResourceLimits;
+  findings: Finding[];
+}
+
+let validator: ValidateFunction | undefined;
+
+/** The skill.v1 validator, compiled once per process. */
+export function manifestValidator(): ValidateFunction {
+  if (!validator) {
+    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true });
+    addFormats(ajv);
+    validator = ajv.compile(skillSchema);
+  }
+  return validator;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export function checkManifest(skill: SkillFiles, policy: Policy): ManifestResult {
+  const file = `${skill.repoPath}/${MANIFEST_FILE}`;
+  const findings: Finding[] = [];
+  const add = (rule: string, severity: Severity, where: { line: number; column: number }, message: string, onFile = file) =>
+    findings.push({ rule, severity, gate: "manifest", skill: skill.name, file: onFile, line: where.line, column: where.column, message });
+
+  const raw = skill.files.get(MANIFEST_FILE);
+  if (!raw) {
+    const covered = skill.findings.some((f) => f.file === file || f.rule === "checkout.no-manifest");
+    if (!covered) add("manifest.missing", "high", { line: 1, column: 1 }, `${file} is missing or could not be read`);
+    return { findings };
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(raw).replace(/^\uFEFF/, "");
+  } catch {
+    add("manifest.yaml", "high", { line: 1, column: 1 }, `${MANIFEST_FILE} is not valid UTF-8 text`);
+    return { findings };
+  }
+
+  const parsed = parseYamlSafely(text, file);
+  for (const p of parsed.findings) add("manifest.yaml", "high", p, p.message);
+  if (parsed.findings.length > 0) return { findings };
+  const place = (m: ManifestMessage) => parsed.locate(m.pointer, m.target);
+  const report = (rule: string, messages: ManifestMessage[], severity: Severity = "high") => {
+    for (const m of messages) add(rule, severity, place(m), m.message);
+  };
+
+  const value = parsed.value;
+  let schemaOk: boolean;
+  try {
+    const validate = manifestValidator();
+    schemaOk = validate(value);
+    report("manifest.schema", explainAjvErrors(validate.errors));
+  } catch (err) {
+    add("manifest.internal", "high", { line: 1, column: 1 }, `skillgate could not validate the manifest: ${String((err as Error).message ?? err)}`);
+    return { findings };
+  }
+  if (!isObject(value)) return { findings };
+
+  // Semantic checks, each guarded so a wrongly typed field is reported once (by the schema).
+  if (typeof value.name === "string" && value.name !== skill.name) {
+    add("manifest.name-mismatch", "high", parsed.locate("/name"), `name ${JSON.stringify(value.name.slice(0, 64))} must equal the folder name ${JSON.stringify(skill.name)}`);
+  }
+  const entry = typeof value.entrypoint === "string" ? /^(.+\.py):([A-Za-z_][A-Za-z0-9_]*)$/.exec(value.entrypoint) : null;
+  if (entry) {
+    const [, entryFile, fn] = entry as unknown as [string, string, string];
+    const code = skill.files.get(entryFile);
+    const where = parsed.locate("/entrypoint");
+    if (!code) {
+      add("manifest.entrypoint", "high", where, `entrypoint: ${entryFile} is not in ${skill.repoPath} (or was refused by the checkout checks)`);
+    } else if (!new RegExp(`^(?:async[ \\t]+)?def[ \\t]+${fn}[ \\t]*\\(`, "m").test(code.toString("utf8"))) {
+      add("manifest.entrypoint", "high", where, `entrypoint: ${entryFile} does not define a top-level function ${fn}(input) (no "def ${fn}(" at the start of a line)`);
+    }
+  }
+
+  const schemas: Record<"input" | "output", ReturnType<typeof compileUserSchema> | undefined> = { input: undefined, output: undefined };
+  for (const key of ["input", "output"] as const) {
+    if (!isObject(value[key])) continue;
+    schemas[key] = compileUserSchema(value[key], `/${key}`);
+    report("manifest.io-schema", schemas[key].problems);
+  }
+  if (Array.isArray(value.examples)) {
+    const names = new Map<string, number>();
+    value.examples.forEach((example: unknown, i: number) => {
+      if (!isObject(example)) return;
+      if (typeof example.name === "string") {
+        const first = names.get(example.name);
+        if (first !== undefined) add("manifest.example-name", "high", parsed.locate(`/examples/${i}/name`), `examples[${i}].name: "${example.name}" is already the name of examples[${first}]`);
+        else names.set(example.name, i);
+      }
+      for (const key of ["input", "output"] as const) {
+        const validate = schemas[key]?.validate;
+        if (!validate || !isObject(example[key])) continue;
+        if (!validate(example[key])) report(`manifest.example-${key}`, explainAjvErrors(validate.errors, `/examples/${i}/${key}`));
+      }
+    });
+  }
+  if (isObject(value.resources)) report("manifest.resource-cap", effectiveLimits(value.resources, policy).problems);
+
+  const card = skill.files.get(CARD_FILE);
+  if (card && typeof value.name === "string" && typeof value.description === "string") {
+    const cardFile = `${skill.repoPath}/${CARD_FILE}`;
+    for (const p of checkSkillCard(card.toString("utf8"), cardFile, { name: value.name, description: value.description })) {
+      add("manifest.card", "medium", p, p.message, cardFile);
+    }
+  }
+
+  if (!schemaOk || findings.some((f) => atLeast(f.severity, "high"))) return { findings };
+  const manifest = value as unknown as SkillManifest;
+  return { manifest, limits: effectiveLimits(manifest.resources, policy).limits, findings };
+}

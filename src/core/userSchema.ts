@@ -1,0 +1,93 @@
+/**
+ * Compile a contributor's JSON Schema (a manifest's input or output) safely: checked
+ * against the draft 2020-12 meta-schema first (so a bad keyword value is placed at its
+ * own line), unknown keywords rejected, no remote $ref ever fetched, and regular
+ * expressions screened so a contributor's pattern cannot hang the host (ReDoS).
+ * Pure. A fresh Ajv per schema, so one skill's $id never leaks into another's.
+ */
+import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import { explainAjvErrors, pointerToPath, type ManifestMessage } from "./manifestMessages.js";
+
+// ajv-formats is CommonJS; under NodeNext its default import is the module object.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => void;
+
+/** Strings longer than this never match a contributor's pattern (bounds backtracking). */
+export const MAX_PATTERN_SUBJECT = 1000;
+
+export class UnsafePatternError extends Error {
+  constructor(readonly pattern: string) {
+    super(`pattern ${JSON.stringify(pattern.slice(0, 80))} repeats a group that itself repeats or alternates (or uses a backreference); it could take exponential time, so simplify it`);
+    this.name = "UnsafePatternError";
+  }
+}
+
+/**
+ * True when a regular expression has a quantified group containing a quantifier or an
+ * alternation ("(a+)+", "(a|aa)*"), or a backreference: the shapes of exponential backtracking.
+ */
+export function isUnsafePattern(pattern: string): boolean {
+  const groups: Array<{ risky: boolean }> = [];
+  let riskyClosed = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i] as string;
+    const quantifierHere = ch === "*" || ch === "+" || (ch === "{" && /^\{\d*,?\d*\}/.test(pattern.slice(i)) && !/^\{\d+\}|^\{[01],1\}|^\{0,1\}/.test(pattern.slice(i)));
+    if (quantifierHere && riskyClosed) return true;
+    riskyClosed = false;
+    if (ch === "\\") {
+      if (/[1-9k]/.test(pattern[i + 1] ?? "")) return true;
+      i++;
+    } else if (ch === "[") {
+      for (i++; i < pattern.length && pattern[i] !== "]"; i++) if (pattern[i] === "\\") i++;
+    } else if (ch === "(") {
+      groups.push({ risky: false });
+    } else if (ch === ")") {
+      const g = groups.pop();
+      riskyClosed = g?.risky ?? false;
+      if (riskyClosed && groups.length > 0) (groups[groups.length - 1] as { risky: boolean }).risky = true;
+    } else if (ch === "|" || quantifierHere) {
+      if (groups.length > 0) (groups[groups.length - 1] as { risky: boolean }).risky = true;
+    }
+  }
+  return false;
+}
+
+function safeRegExp(pattern: string, flags: string): { test(s: string): boolean } {
+  if (isUnsafePattern(pattern)) throw new UnsafePatternError(pattern);
+  const re = new RegExp(pattern, flags);
+  return { test: (s: string) => s.length <= MAX_PATTERN_SUBJECT && re.test(s) };
+}
+
+export interface CompiledUserSchema {
+  validate?: ValidateFunction;
+  /** Why it does not compile, placed under pointer (the schema's own place in the manifest). */
+  problems: ManifestMessage[];
+}
+
+export function compileUserSchema(schema: unknown, pointer: string): CompiledUserSchema {
+  const ajv = new Ajv2020({
+    allErrors: true,
+    verbose: true,
+    strictSchema: true,
+    strictNumbers: true,
+    strictTypes: false,
+    strictTuples: false,
+    strictRequired: false,
+    validateFormats: true,
+    code: { regExp: safeRegExp as never },
+  });
+  addFormats(ajv);
+  const label = pointerToPath(pointer);
+  if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
+    return { problems: [{ pointer, target: "value", message: `${label}: must be a JSON Schema (a mapping)` }] };
+  }
+  try {
+    if (!ajv.validateSchema(schema)) {
+      return { problems: explainAjvErrors(ajv.errors, pointer).map((m) => ({ ...m, message: `${m.message} (in the JSON Schema)` })) };
+    }
+    return { validate: ajv.compile(schema), problems: [] };
+  } catch (err) {
+    const reason = String((err as Error).message ?? err).replace(/^strict mode: /, "").slice(0, 300);
+    return { problems: [{ pointer, target: "value", message: `${label}: not a usable JSON Schema: ${reason}` }] };
+  }
+}

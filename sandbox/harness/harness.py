@@ -23,6 +23,7 @@ KEEP_STREAM = 64 * 1024          # bytes of stdout/stderr kept per example
 RESULT_ALLOWANCE = 96 * 1024     # the result envelope's audit list, beyond the skill's budget
 PATH = "/usr/local/bin:/usr/bin:/bin"
 MAX_EXAMPLES = 64
+GUARD = None
 
 
 def set_not_dumpable():
@@ -33,6 +34,50 @@ def set_not_dumpable():
         libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
     except Exception:  # noqa: BLE001 - best effort; the nonce still guards the channel
         pass
+
+
+class SignalGuard:
+    """A seccomp filter for the skill's processes: no signal (kill, tkill, tgkill, sigqueue,
+    pidfd_open) may target PID 1 (this harness) or -1 (every process). Under gVisor a same-uid
+    process can SIGKILL PID 1, which would end the run. Built before fork, applied in the child."""
+
+    NR = {"x86_64": (0xC000003E, (62, 200, 234, 129, 297, 434)), "aarch64": (0xC00000B7, (129, 130, 131, 138, 240, 434))}
+
+    def __init__(self):
+        self.prog = None
+        try:
+            import ctypes
+            arch, calls = self.NR[os.uname().machine]
+
+            class Filter(ctypes.Structure):
+                _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint)]
+
+            class Prog(ctypes.Structure):
+                _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Filter))]
+
+            LD, JEQ, RET = 0x20, 0x15, 0x06
+            ALLOW, DENY = 0x7FFF0000, 0x00050000 | errno.EPERM
+            n = len(calls)
+            insns = [(LD, 0, 0, 4), (JEQ, 0, n + 4, arch), (LD, 0, 0, 0)]
+            for i, nr in enumerate(calls):
+                insns.append((JEQ, n - i, 0, nr))  # to "load args[0]"
+            insns += [(RET, 0, 0, ALLOW), (LD, 0, 0, 16), (JEQ, 2, 0, 1), (JEQ, 1, 0, 0xFFFFFFFF), (RET, 0, 0, ALLOW), (RET, 0, 0, DENY)]
+            # the arch mismatch jump lands on the first ALLOW after the syscall list
+            insns[1] = (JEQ, 0, n + 1, arch)
+            arr = (Filter * len(insns))(*[Filter(*i) for i in insns])
+            self._keep = arr
+            self.prog = Prog(len(insns), ctypes.cast(arr, ctypes.POINTER(Filter)))
+            self.libc = ctypes.CDLL(None, use_errno=True)
+            self.byref = ctypes.byref
+        except Exception:  # noqa: BLE001 - unknown arch: run unguarded; a killed harness still fails the run
+            self.prog = None
+
+    def apply(self):
+        """In the forked child, before exec. Returns False when the filter could not be set."""
+        if self.prog is None:
+            return False
+        self.libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
+        return self.libc.prctl(22, 2, self.byref(self.prog), 0, 0) == 0  # PR_SET_SECCOMP, FILTER
 
 
 def write_all(fd, data):
@@ -305,6 +350,7 @@ def spawn_runner(env, stdin_fd, stdout_fd, stderr_fd, result_fd):
                 os.dup2(stdout_fd, 1)
                 os.dup2(stderr_fd, 2)
                 os.chdir(SKILL_DIR)
+                GUARD.apply()
                 os.execve(exe, argv, env)
             finally:
                 os._exit(127)
@@ -359,6 +405,8 @@ def main():
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # as PID 1, default dispositions make us immune
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     set_not_dumpable()
+    global GUARD
+    GUARD = SignalGuard()
     raw = sys.stdin.buffer.read()
     null = os.open("/dev/null", os.O_RDONLY)
     os.dup2(null, 0)

@@ -8,6 +8,10 @@
  * - docker-modem loads `ssh2` eagerly (ssh2 may load the native cpu-features and
  *   sshcrypto bindings); the Action only talks to the local Docker socket, so `ssh2` is
  *   replaced by a stub whose Client throws when used.
+ * - Every bundled module shares the bundle's URL, so a module's "am I the entry?" check
+ *   (`import.meta.url === pathToFileURL(process.argv[1]).href`, e.g. ensureImage.ts) would
+ *   fire inside the Action: `import.meta.url` is defined as the bundle's URL plus a
+ *   fragment, which fileURLToPath ignores (packageRoot still works) and no argv matches.
  * - Deterministic: same sources, same bytes (a test rebuilds and compares).
  *
  * usage: node scripts/build-action.mjs [OUTFILE]   (default action/dist/index.js)
@@ -24,6 +28,7 @@ const BANNER = [
   'import { fileURLToPath as __sgFileURLToPath } from "node:url";',
   'import { dirname as __sgDirname } from "node:path";',
   "const require = __sgCreateRequire(import.meta.url);",
+  'const __sgModuleUrl = import.meta.url + "#skillgate-action-bundle";',
   "const __filename = __sgFileURLToPath(import.meta.url);",
   "const __dirname = __sgDirname(__filename);",
 ].join("\n");
@@ -51,6 +56,7 @@ export async function buildAction(outfile = join(root, "action", "dist", "index.
     format: "esm",
     target: "node20",
     banner: { js: BANNER },
+    define: { "import.meta.url": "__sgModuleUrl" },
     plugins: [stubSsh2],
     // better-sqlite3 is native and the Action never opens a store: fail the build if it sneaks in.
     external: [],

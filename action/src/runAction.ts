@@ -15,6 +15,7 @@ import { diffSkills } from "../../src/git/diffSkills.js";
 import { skillgateVersion } from "../../src/packageRoot.js";
 import { checkSkills } from "../../src/pipeline/checkSkills.js";
 import { createDockerSandbox } from "../../src/sandbox/dockerSandbox.js";
+import { ensureImage } from "../../src/sandbox/ensureImage.js";
 import { annotationsFor, capAnnotations, formatAnnotation } from "./annotations.js";
 import { readActionPolicy } from "./basePolicy.js";
 import { chooseBase } from "./event.js";
@@ -96,6 +97,14 @@ async function check(inputs: ActionInputs, workspace: string, temp: string, io: 
       // Carry on: the pipeline's preflight turns a missing sandbox into verdict error with the fix.
       io.out(`::error title=skillgate: sandbox setup failed::${escapeData((err as Error).message)}`);
     }
+  }
+  try {
+    // The image is tagged by its recipe: a new Action version may need a new one (about a minute to build).
+    const image = await ensureImage({ progress: (l) => io.out(`skillgate image: ${l}`) });
+    io.out(`skillgate: sandbox image ${image.tag}${image.built ? " (built)" : ""}`);
+  } catch (err) {
+    // Carry on: the pipeline's preflight turns a missing image into verdict error with the fix.
+    io.out(`::warning title=skillgate: sandbox image::${escapeData((err as Error).message)}`);
   }
 
   const workDir = await mkdtemp(join(temp, "skillgate-work-"));

@@ -25,3 +25,7 @@ export function renewLock(db: Db, repository: string, owner: string, ttlMs: numb
 export function releaseLock(db: Db, repository: string, owner: string): void {
   db.prepare(`DELETE FROM locks WHERE repository = ? AND owner = ?`).run(repository, owner);
 }
+
+export function selectLockOwner(db: Db, repository: string, nowMs: number): string | undefined {
+  return (db.prepare(`SELECT owner FROM locks WHERE repository = ? AND expires_at > ?`).get(repository, nowMs) as { owner: string } | undefined)?.owner;
+}

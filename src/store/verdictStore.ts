@@ -9,7 +9,7 @@ import type { SkillReport, VerdictKey } from "../core/report.js";
 import type { VerdictCache } from "../pipeline/verdictCache.js";
 import { type AuditEntry, type AuditFilter, type AuditRecord, insertAudit, selectAudit } from "./auditLog.js";
 import { isCorruption } from "./errors.js";
-import { releaseLock, renewLock, tryAcquireLock } from "./lockRows.js";
+import { releaseLock, renewLock, selectLockOwner, tryAcquireLock } from "./lockRows.js";
 import { type Db, moveAside, openDatabase } from "./openDatabase.js";
 import { type RegressionRecord, selectOpenRegressions, selectRegression, upsertRegression } from "./regressionRows.js";
 import {
@@ -130,8 +130,20 @@ export class VerdictStore {
     return this.guard(() => renewLock(this.db, repository, owner, ttlMs, this.now().getTime()));
   }
 
+  /** Releases the lock if `owner` holds it (also used to break the lock of a dead owner). */
   unlock(repository: string, owner: string): void {
     this.guard(() => releaseLock(this.db, repository, owner));
+  }
+
+  lockOwner(repository: string): string | undefined {
+    return this.guard(() => selectLockOwner(this.db, repository, this.now().getTime()));
+  }
+
+  /** Repositories with a run that never finished (to resume at start). */
+  unfinishedRepositories(): string[] {
+    return this.guard(() =>
+      (this.db.prepare(`SELECT DISTINCT repository FROM runs WHERE status = 'running' ORDER BY repository`).all() as { repository: string }[]).map((r) => r.repository),
+    );
   }
 
   getMeta(name: string): string | undefined {

@@ -11,6 +11,8 @@ import { findingSignature } from "./fingerprint.js";
 /** GitHub refuses bodies over 65536 characters; stay well under. */
 const MAX_BODY = 60_000;
 const MAX_ROWS = 100;
+/** Signatures kept in the hidden marker (the store keeps all; the marker is the fallback). */
+const MAX_SIGNATURES = 400;
 
 export interface IssueContext {
   repository: string;
@@ -37,7 +39,7 @@ export function issueBody(report: SkillReport, findings: Finding[], ctx: IssueCo
   const markers = [
     `<!-- skillgate:fingerprint=${ctx.fingerprint} -->`,
     `<!-- skillgate:skill=${encodeURIComponent(report.path)} -->`,
-    `<!-- skillgate:findings=${findings.map(findingSignature).join(",")} -->`,
+    `<!-- skillgate:findings=${findings.slice(0, MAX_SIGNATURES).map(findingSignature).join(",")} -->`,
   ];
   let table = findingsTable(findings);
   let body = [...head, table, ...tail, ...markers].join("\n");

@@ -33,7 +33,10 @@ debootstrap --variant=minbase --include=python3-minimal,python3-bandit \
 echo 'skill:x:10001:10001:skill:/home/skill:/usr/sbin/nologin' >>"$root/etc/passwd"
 echo 'skill:x:10001:' >>"$root/etc/group"
 mkdir -p "$root/home/skill" "$root/skill" "$root/skills" "$root/opt/skillgate"
-cp "$here"/harness/*.py "$root/opt/skillgate/"
+shopt -s nullglob
+helpers=("$here"/harness/*.py)
+shopt -u nullglob
+[ ${#helpers[@]} -eq 0 ] || cp "${helpers[@]}" "$root/opt/skillgate/"
 chmod -R a+rX,go-w "$root/opt/skillgate"
 # Precompile the helpers and the stdlib so a read-only root starts fast.
 chroot "$root" python3 -m compileall -q /opt/skillgate >/dev/null 2>&1 || true

@@ -1,0 +1,112 @@
+/**
+ * Is the sandbox usable? Docker answers, both runsc runtimes are registered
+ * (with --network=none; the trace one with --strace and a --debug-log folder),
+ * the image exists; and the versions that enter the verdict key: Docker, runsc,
+ * image id, Bandit (asked inside the image, once per image id). Any failure is a
+ * SandboxUnavailableError whose `fix` says exactly what to run.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import type Dockerode from "dockerode";
+import { SandboxUnavailableError, type SandboxInfo, type SandboxRunResult } from "./sandbox.js";
+import { bounded } from "./bounded.js";
+import { debugLogDir, type RuntimeEntry } from "./traceCapture.js";
+
+const run = promisify(execFile);
+
+export const SETUP_FIX = "run as root: bash scripts/setup.sh (installs Docker, runsc, debootstrap; registers the runsc runtimes; starts dockerd; builds the sandbox image)";
+export const IMAGE_FIX = "run: npm run build && node dist/src/sandbox/ensureImage.js (or as root: bash scripts/setup.sh)";
+
+export interface PreflightResult extends SandboxInfo {
+  /** Where the trace runtime writes its runsc logs (from `docker info`). */
+  traceDir: string;
+}
+
+export interface PreflightDeps {
+  docker: Dockerode;
+  imageTag: string;
+  runtime: string;
+  traceRuntime: string;
+  /** Runs a command in the image without preflight (for the Bandit version). */
+  probe(cmd: string[]): Promise<SandboxRunResult>;
+}
+
+const banditByImage = new Map<string, string>();
+
+function reason(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Docker errors that mean "the daemon is not there" become SandboxUnavailableError. */
+export function unavailableIfDown(err: unknown, docker: Dockerode): unknown {
+  const code = (err as { code?: string } | undefined)?.code;
+  if (code === "ECONNREFUSED" || code === "ENOENT" || code === "EACCES" || code === "ECONNRESET" || code === "EPIPE") {
+    const where = (docker.modem as { socketPath?: string }).socketPath ?? "the Docker socket";
+    return new SandboxUnavailableError(`Docker does not answer at ${where}: ${reason(err)}`, SETUP_FIX);
+  }
+  return err;
+}
+
+function hasArg(entry: RuntimeEntry | undefined, arg: string): boolean {
+  return (entry?.runtimeArgs ?? []).some((a) => a === arg || a.startsWith(arg + "="));
+}
+
+export async function preflight(deps: PreflightDeps): Promise<PreflightResult> {
+  const { docker, imageTag, runtime, traceRuntime } = deps;
+  let dockerVersion: string;
+  let runtimes: Record<string, RuntimeEntry>;
+  try {
+    dockerVersion = (await bounded(docker.version(), 10_000, "version")).Version;
+    const info = (await bounded(docker.info(), 15_000, "info")) as { Runtimes?: Record<string, RuntimeEntry> };
+    runtimes = info.Runtimes ?? {};
+  } catch (err) {
+    const where = (docker.modem as { socketPath?: string }).socketPath ?? "the Docker socket";
+    throw new SandboxUnavailableError(`Docker does not answer at ${where}: ${reason(err)}`, SETUP_FIX);
+  }
+  for (const name of [runtime, traceRuntime]) {
+    const entry = runtimes[name];
+    if (!entry) throw new SandboxUnavailableError(`Docker has no runtime "${name}" registered (daemon.json)`, SETUP_FIX);
+    if (!hasArg(entry, "--network")) {
+      throw new SandboxUnavailableError(`runtime "${name}" lacks runtimeArgs --network=none (runsc refuses to start here without it)`, SETUP_FIX);
+    }
+  }
+  const traceEntry = runtimes[traceRuntime];
+  const traceDir = debugLogDir(traceEntry);
+  if (!hasArg(traceEntry, "--strace") || !traceDir) {
+    throw new SandboxUnavailableError(`runtime "${traceRuntime}" needs runtimeArgs --strace and --debug-log=<folder>/`, SETUP_FIX);
+  }
+  const runscPath = runtimes[runtime]?.path ?? "runsc";
+  let runscVersion: string;
+  try {
+    const { stdout } = await run(runscPath, ["--version"], { timeout: 10_000 });
+    runscVersion = /runsc version (\S+)/.exec(stdout)?.[1] ?? stdout.trim().split("\n")[0] ?? "";
+    if (!runscVersion) throw new Error("empty --version output");
+  } catch (err) {
+    throw new SandboxUnavailableError(`cannot run ${runscPath} --version: ${reason(err)}`, SETUP_FIX);
+  }
+  let imageId: string;
+  try {
+    imageId = (await bounded(docker.getImage(imageTag).inspect(), 15_000, "image inspect")).Id;
+  } catch (err) {
+    throw new SandboxUnavailableError(`the sandbox image ${imageTag} is missing: ${reason(err)}`, IMAGE_FIX);
+  }
+  let banditVersion = banditByImage.get(imageId);
+  if (!banditVersion) {
+    let res: SandboxRunResult;
+    try {
+      res = await deps.probe(["python3", "-m", "bandit", "--version"]);
+    } catch (err) {
+      throw new SandboxUnavailableError(`a first runsc container from ${imageTag} failed: ${reason(err)}`, SETUP_FIX);
+    }
+    const match = /^\S+\s+(\d+\.\d+(?:\.\d+)?)\s*$/m.exec(res.stdout + res.stderr);
+    if (res.exitCode !== 0 || !match?.[1]) {
+      throw new SandboxUnavailableError(
+        `Bandit does not run in ${imageTag} under ${runtime} (exit ${res.exitCode}${res.timedOut ? ", timed out" : ""}): ${(res.stderr || res.stdout).slice(0, 500)}`,
+        `rebuild the image: docker rmi ${imageTag} && ${IMAGE_FIX}`,
+      );
+    }
+    banditVersion = match[1];
+    banditByImage.set(imageId, banditVersion);
+  }
+  return { imageTag, imageId, runscVersion, banditVersion, dockerVersion, traceDir };
+}

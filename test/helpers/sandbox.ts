@@ -1,0 +1,59 @@
+/**
+ * For integration tests that need the real sandbox (Docker + runsc + the image).
+ * requireSandbox() never skips: when the sandbox is unavailable it throws, so the
+ * test FAILS with the message and the command that fixes it.
+ */
+import Dockerode from "dockerode";
+import { containersCreatedHere, createDockerSandbox, RUN_LABEL } from "../../src/sandbox/dockerSandbox.js";
+import { ensureImage } from "../../src/sandbox/ensureImage.js";
+import { SandboxUnavailableError, type Sandbox } from "../../src/sandbox/sandbox.js";
+import { runscProcesses } from "../../src/sandbox/runscProcesses.js";
+import { debugLogDir, runscLogs, type RuntimeEntry } from "../../src/sandbox/traceCapture.js";
+
+let shared: Promise<Sandbox> | undefined;
+
+/**
+ * The real Docker sandbox, checked (preflight). Builds the image for the current
+ * recipe first when it is missing (one build at a time across test files).
+ */
+export function requireSandbox(): Promise<Sandbox> {
+  shared ??= (async () => {
+    try {
+      const { tag } = await ensureImage();
+      const sandbox = createDockerSandbox({ imageTag: tag });
+      await sandbox.preflight();
+      return sandbox;
+    } catch (err) {
+      shared = undefined;
+      if (err instanceof SandboxUnavailableError) {
+        throw new Error(`The sandbox is required for this test and is unavailable: ${err.message}\nFix: ${err.fix}`, { cause: err });
+      }
+      throw err;
+    }
+  })();
+  return shared;
+}
+
+export interface Leftovers {
+  containers: number;
+  runscProcesses: number;
+  traceFiles: number;
+}
+
+/**
+ * What outlived its run. scope "mine" (default) counts only containers created by
+ * this test process (other test files and engineers share the daemon); "all" counts
+ * every skillgate container, every runsc process and every runsc log in the trace folder.
+ */
+export async function countLeftovers(scope: "mine" | "all" = "mine"): Promise<Leftovers> {
+  const docker = new Dockerode();
+  const mine = [...containersCreatedHere];
+  const ours = (text: string): boolean => scope === "all" || mine.some((id) => text.includes(id));
+  const listed = await docker.listContainers({ all: true, filters: { label: [RUN_LABEL] } });
+  const containers = listed.filter((c) => ours(c.Id)).length;
+  const procs = (await runscProcesses()).filter((p) => ours(p.cmdline)).length;
+  const info = (await docker.info()) as { Runtimes?: Record<string, RuntimeEntry> };
+  const dir = debugLogDir(info.Runtimes?.["runsc-trace"]);
+  const traceFiles = dir ? (await runscLogs(dir)).filter((l) => ours(l.args)).length : 0;
+  return { containers, runscProcesses: procs, traceFiles };
+}

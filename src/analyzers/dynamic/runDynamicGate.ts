@@ -1,0 +1,233 @@
+/**
+ * The dynamic gate for one skill: ONE traced gVisor sandbox runs the harness, which runs
+ * every example in turn under its own limits. The framed records give each example's
+ * outcome; the trace gives what it did; both become findings and the behaviour summary.
+ * Fails closed: a sandbox that cannot run rethrows SandboxUnavailableError; anything
+ * the gate cannot judge goes to `errors` (which makes the verdict error), never a pass.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Finding } from "../../core/finding.js";
+import type { BehaviourSummary, ExampleBehaviour } from "../../core/report.js";
+import { parseYamlSafely } from "../../core/safeYaml.js";
+import { formatSize } from "../../core/units.js";
+import { SandboxUnavailableError, type Sandbox, type SandboxRunRequest, type SandboxRunResult } from "../../sandbox/sandbox.js";
+import type { StagedSkill } from "../stagedSkill.js";
+import { compareBehaviour } from "./compareBehaviour.js";
+import { findDecoyLeaks, makeDecoys, type Decoys } from "./decoys.js";
+import { parseHarnessOutput, type ExampleRecord, type HarnessChannel } from "./harnessProtocol.js";
+import { exampleFinding, limitFindings, outcomeFindings, type ExampleContext } from "./limitFindings.js";
+import { parseTrace } from "./parseTrace.js";
+import { checkResult, formatDiff, outputValidator } from "./resultCheck.js";
+import { skillEvents } from "./skillEvents.js";
+
+export const HARNESS_CMD = ["python3", "-I", "-S", "/opt/skillgate/harness.py"];
+/** runsc hangs below this (DESIGN.md); the per-example limit is enforced in the runner (RLIMIT_AS). */
+export const MEMORY_FLOOR_BYTES = 256 * 1024 * 1024;
+/** Room for runsc's sentry and the harness above the skill's own memory limit. */
+export const HARNESS_MEMORY_HEADROOM_BYTES = 128 * 1024 * 1024;
+export const HARNESS_PROCESSES = 4;
+export const HOME_TMPFS_BYTES = 1024 * 1024;
+/** Per example: the runner's interpreter start and the kill/reap after it. */
+export const PER_EXAMPLE_ALLOWANCE_MS = 3000;
+export const STARTUP_ALLOWANCE_MS = 5000;
+/** Per example: the record's framing (stdout/stderr excerpts JSON-escaped, audit hints). */
+export const FRAMING_BYTES = 1024 * 1024;
+
+export interface DynamicGateResult {
+  findings: Finding[];
+  behaviour: BehaviourSummary;
+  errors: string[];
+}
+
+export interface HarnessJob {
+  entry: { file: string; function: string };
+  examples: Array<{ name: string; input: unknown }>;
+  timeoutMs: number;
+  outputBytes: number;
+  memoryBytes: number;
+  subprocess: boolean;
+  decoys: { aws: string; ssh: string; netrc: string; token: string };
+}
+
+export function buildJob(skill: StagedSkill, decoys: Decoys): HarnessJob {
+  const m = skill.manifest;
+  const cut = m.entrypoint.lastIndexOf(":");
+  return {
+    entry: { file: m.entrypoint.slice(0, cut), function: m.entrypoint.slice(cut + 1) },
+    examples: m.examples.map((e) => ({ name: e.name, input: e.input })),
+    timeoutMs: skill.limits.timeoutMs,
+    outputBytes: skill.limits.outputBytes,
+    memoryBytes: skill.limits.memoryBytes,
+    subprocess: m.permissions?.subprocess === true,
+    decoys: { aws: decoys.aws, ssh: decoys.ssh, netrc: decoys.netrc, token: decoys.token },
+  };
+}
+
+export function buildRequest(skill: StagedSkill, job: HarnessJob): SandboxRunRequest {
+  const l = skill.limits;
+  const n = job.examples.length;
+  return {
+    cmd: HARNESS_CMD,
+    stdin: JSON.stringify(job),
+    mounts: [{ hostPath: skill.stagedDir, containerPath: "/skill" }],
+    env: { HOME: "/home/skill", PATH: "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8" },
+    trace: true,
+    tmpfs: { "/home/skill": HOME_TMPFS_BYTES },
+    label: `dynamic:${skill.name}`,
+    limits: {
+      wallMs: n * (l.timeoutMs + PER_EXAMPLE_ALLOWANCE_MS) + STARTUP_ALLOWANCE_MS,
+      memoryBytes: Math.max(l.memoryBytes, MEMORY_FLOOR_BYTES) + HARNESS_MEMORY_HEADROOM_BYTES,
+      cpus: l.cpu,
+      processes: l.processes + HARNESS_PROCESSES,
+      tmpfsBytes: l.diskBytes,
+      outputBytes: n * (l.outputBytes + FRAMING_BYTES) + 64 * 1024,
+      fileSizeBytes: l.diskBytes,
+    },
+  };
+}
+
+/** Why the sandbox broke, when it did: charged to the example running at the time. */
+export function brokenReason(run: SandboxRunResult, channel: HarnessChannel, memoryBytes: number): string | undefined {
+  const tail = run.stderr.trim() ? `; harness stderr: ${run.stderr.trim().slice(0, 300)}` : "";
+  if (run.oomKilled) return `the sandbox ran out of memory (limit ${formatSize(memoryBytes)})`;
+  if (run.timedOut) return "the sandbox did not finish before skillgate's deadline (the harness was stopped or hung) and was killed";
+  if (run.outputExceeded) return "the harness channel was flooded past its byte budget";
+  if (!channel.framed) return `the harness never opened its channel (exit code ${run.exitCode ?? "none"})${tail}`;
+  if (channel.fatal) return `the harness refused the job: ${channel.fatal}`;
+  if (run.exitCode !== 0) return `the harness was killed or failed (exit code ${run.exitCode ?? "none"})${tail}`;
+  if (!channel.done) return "the harness channel ended without its done record";
+  return undefined;
+}
+
+function toStatus(rec: ExampleRecord | undefined, forged: boolean): ExampleBehaviour["status"] {
+  if (!rec || forged) return "crashed";
+  if (rec.status === "bad-result") return "exception";
+  return rec.status;
+}
+
+async function locator(skill: StagedSkill): Promise<(pointer: string) => { file: string; line: number } | undefined> {
+  try {
+    const parsed = parseYamlSafely(await readFile(join(skill.stagedDir, "skill.yaml"), "utf8"), "skill.yaml");
+    return (p) => ({ file: `${skill.repoPath}/skill.yaml`, line: parsed.locate(p).line });
+  } catch {
+    return () => undefined;
+  }
+}
+
+export async function runDynamicGate(sandbox: Sandbox, skill: StagedSkill): Promise<DynamicGateResult> {
+  const decoys = makeDecoys();
+  const job = buildJob(skill, decoys);
+  const req = buildRequest(skill, job);
+  const errors: string[] = [];
+  const findings: Finding[] = [];
+  let run: SandboxRunResult;
+  try {
+    run = await sandbox.run(req);
+  } catch (err) {
+    if (err instanceof SandboxUnavailableError) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    return { findings, errors: [`the dynamic sandbox run failed: ${message}`], behaviour: emptyBehaviour(job, 0) };
+  }
+  const channel = parseHarnessOutput(run.stdout);
+  const broken = brokenReason(run, channel, req.limits.memoryBytes);
+  const locate = await locator(skill);
+  const validator = outputValidator(skill.manifest.output);
+
+  let perExample = new Map<number, ReturnType<typeof parseTrace>>();
+  if (!run.trace) errors.push("no syscall trace was captured, so the skill's behaviour could not be checked");
+  else {
+    try {
+      perExample = skillEvents(parseTrace(run.trace));
+    } catch (err) {
+      errors.push(`the syscall trace could not be read: ${(err as Error).message}`);
+    }
+  }
+
+  const examples: ExampleBehaviour[] = [];
+  const firstMissing = job.examples.findIndex((_, i) => !channel.records.has(i));
+  for (const [i, example] of job.examples.entries()) {
+    const ctx: ExampleContext = { skill: skill.name, repoPath: skill.repoPath, example: example.name, limits: skill.limits, declaredAt: locate(`/examples/${i}`) };
+    const rec = channel.records.get(i);
+    const forgeries = channel.forgeries.filter((f) => f.example === i);
+    for (const f of forgeries.slice(0, 3)) {
+      findings.push(exampleFinding(ctx, "dynamic.forged-output", "critical", `wrote to skillgate's harness channel: ${f.reason}`, { evidence: f.line }));
+    }
+    if (!rec) {
+      if (i === firstMissing && broken && run.oomKilled) {
+        findings.push(exampleFinding(ctx, "dynamic.memory", "high", `out of memory at ${formatSize(req.limits.memoryBytes)} (the whole sandbox was killed)`));
+      } else if (i === firstMissing) {
+        findings.push(exampleFinding(ctx, "dynamic.sandbox-broken", "high", `broke its sandbox: ${broken ?? "the harness wrote no record for it"}`));
+      } else {
+        findings.push(exampleFinding(ctx, "dynamic.sandbox-broken", "high", `not run: the sandbox broke during example "${job.examples[firstMissing]?.name ?? firstMissing}"`));
+      }
+    } else {
+      findings.push(...limitFindings(rec, ctx), ...outcomeFindings(rec, ctx));
+      if (rec.status === "ok" && rec.result && forgeries.length === 0) {
+        const expected = skill.manifest.examples[i]?.output;
+        const problems = checkResult(validator, rec.result, expected);
+        if (problems.schema.length) {
+          findings.push(exampleFinding(ctx, "dynamic.output-schema", "high", `the result does not satisfy the output schema: ${problems.schema.slice(0, 10).join("; ")}`));
+        }
+        if (problems.diff.length) {
+          findings.push(exampleFinding(ctx, "dynamic.output-mismatch", "high", `the result differs from the expected output: ${formatDiff(problems.diff)}`));
+        }
+        if (problems.schemaUnusable) errors.push(`the output schema could not be used: ${problems.schemaUnusable}`);
+      }
+      for (const [where, text] of [
+        ["result", rec.result ? JSON.stringify(rec.result) : ""],
+        ["stdout", rec.stdout],
+        ["stderr", rec.stderr],
+        ["exception message", rec.error?.message ?? ""],
+      ] as const) {
+        if (text) findings.push(...findDecoyLeaks(decoys, `example "${example.name}" ${where}`, text, skill.name, skill.repoPath));
+      }
+    }
+    const events = perExample.get(i) ?? [];
+    const seen = compareBehaviour(events, {
+      skill: skill.name,
+      repoPath: skill.repoPath,
+      manifest: skill.manifest,
+      example: example.name,
+      audit: rec?.audit ?? [],
+      decoys,
+    });
+    findings.push(...seen.findings);
+    if (run.trace && rec && !perExample.has(i)) errors.push(`the trace holds no begin marker for example "${example.name}", so its behaviour could not be checked`);
+    examples.push({
+      example: example.name,
+      status: rec ? toStatus(rec, forgeries.length > 0) : i === firstMissing ? (run.oomKilled ? "oom" : "crashed") : "not-run",
+      durationMs: rec?.durationMs ?? 0,
+      filesRead: seen.filesRead,
+      filesWritten: seen.filesWritten,
+      connections: seen.connections,
+      processes: seen.processes,
+      ...(rec ? { peakMemoryBytes: rec.maxRssKb * 1024 } : {}),
+    });
+  }
+  if (broken && firstMissing < 0) {
+    findings.push({ rule: "dynamic.sandbox-broken", severity: "high", gate: "dynamic", skill: skill.name, message: `the sandbox broke after the last example: ${broken}` });
+  }
+  return { findings, errors, behaviour: summarise(examples, run.durationMs) };
+}
+
+function union(lists: string[][]): string[] {
+  return [...new Set(lists.flat())].sort();
+}
+
+export function summarise(examples: ExampleBehaviour[], wallMs: number): BehaviourSummary {
+  const peaks = examples.map((e) => e.peakMemoryBytes).filter((p): p is number => typeof p === "number");
+  return {
+    examples,
+    filesWritten: union(examples.map((e) => e.filesWritten)),
+    connections: union(examples.map((e) => e.connections)),
+    processes: union(examples.map((e) => e.processes)),
+    ...(peaks.length ? { peakMemoryBytes: Math.max(...peaks) } : {}),
+    wallMs,
+  };
+}
+
+function emptyBehaviour(job: HarnessJob, wallMs: number): BehaviourSummary {
+  const examples = job.examples.map((e): ExampleBehaviour => ({ example: e.name, status: "not-run", durationMs: 0, filesRead: [], filesWritten: [], connections: [], processes: [] }));
+  return summarise(examples, wallMs);
+}

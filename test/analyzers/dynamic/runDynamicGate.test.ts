@@ -1,0 +1,175 @@
+/**
+ * runDynamicGate against real Docker + runsc (requireSandbox() fails, never skips, when
+ * the sandbox is missing). Each fixture under test/fixtures/dynamic is one skill.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import type { Finding } from "../../../src/core/finding.js";
+import type { ResourceLimits } from "../../../src/core/policy.js";
+import type { SkillManifest } from "../../../src/core/skillManifest.generated.js";
+import { parseDuration, parseSize } from "../../../src/core/units.js";
+import type { StagedSkill } from "../../../src/analyzers/stagedSkill.js";
+import { runDynamicGate, type DynamicGateResult } from "../../../src/analyzers/dynamic/runDynamicGate.js";
+import type { Sandbox, SandboxRunRequest } from "../../../src/sandbox/sandbox.js";
+import { countLeftovers, requireSandbox } from "../../helpers/sandbox.js";
+
+const FIXTURES = join(import.meta.dirname, "../../fixtures/dynamic");
+const DEFAULTS: ResourceLimits = {
+  timeoutMs: 10_000,
+  cpu: 1,
+  memoryBytes: 256 * 1024 ** 2,
+  processes: 16,
+  diskBytes: 16 * 1024 ** 2,
+  outputBytes: 1024 ** 2,
+};
+
+const work = mkdtempSync(join(tmpdir(), "skillgate-dyn-test-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** The fixture copied into a work folder (as the pipeline stages it), with its effective limits. */
+export function stage(name: string): StagedSkill {
+  const dir = join(work, name);
+  cpSync(join(FIXTURES, name), dir, { recursive: true });
+  const manifest = parse(readFileSync(join(dir, "skill.yaml"), "utf8")) as SkillManifest;
+  const r = manifest.resources ?? {};
+  const limits: ResourceLimits = {
+    timeoutMs: r.timeout ? (parseDuration(r.timeout) ?? DEFAULTS.timeoutMs) : DEFAULTS.timeoutMs,
+    cpu: r.cpu ?? DEFAULTS.cpu,
+    memoryBytes: r.memory ? (parseSize(r.memory) ?? DEFAULTS.memoryBytes) : DEFAULTS.memoryBytes,
+    processes: r.processes ?? DEFAULTS.processes,
+    diskBytes: r.disk ? (parseSize(r.disk) ?? DEFAULTS.diskBytes) : DEFAULTS.diskBytes,
+    outputBytes: r.output ? (parseSize(r.output) ?? DEFAULTS.outputBytes) : DEFAULTS.outputBytes,
+  };
+  return { name, repoPath: `skills/${name}`, stagedDir: dir, manifest, limits, files: [] };
+}
+
+/** The real sandbox, with every run request recorded. */
+function counting(real: Sandbox): Sandbox & { requests: SandboxRunRequest[] } {
+  const requests: SandboxRunRequest[] = [];
+  return {
+    requests,
+    preflight: () => real.preflight(),
+    run: (req) => {
+      requests.push(req);
+      return real.run(req);
+    },
+  };
+}
+
+const rules = (r: DynamicGateResult): string[] => [...new Set(r.findings.map((f) => f.rule))].sort();
+const byRule = (r: DynamicGateResult, rule: string): Finding[] => r.findings.filter((f) => f.rule === rule);
+
+let sandbox: Sandbox & { requests: SandboxRunRequest[] };
+beforeAll(async () => {
+  sandbox = counting(await requireSandbox());
+});
+
+describe("runDynamicGate (real gVisor sandbox)", () => {
+  it("runs a benign skill's two examples in ONE sandbox with correct results and nothing beyond its folder", async () => {
+    const before = sandbox.requests.length;
+    const r = await runDynamicGate(sandbox, stage("benign"));
+    expect(r.errors).toEqual([]);
+    expect(r.findings).toEqual([]);
+    expect(sandbox.requests.length - before).toBe(1);
+    const req = sandbox.requests[sandbox.requests.length - 1]!;
+    expect(req.trace).toBe(true);
+    expect(req.mounts).toEqual([{ hostPath: join(work, "benign"), containerPath: "/skill" }]);
+    expect(r.behaviour.examples.map((e) => [e.example, e.status])).toEqual([
+      ["once", "ok"],
+      ["twice", "ok"],
+    ]);
+    for (const e of r.behaviour.examples) {
+      expect(e.filesWritten).toEqual([]);
+      expect(e.connections).toEqual([]);
+      expect(e.processes).toEqual([]);
+      for (const f of e.filesRead) expect(f.startsWith("/skill/") || f.startsWith("/usr/") || f.startsWith("/etc/")).toBe(true);
+      expect(e.peakMemoryBytes).toBeGreaterThan(1024 * 1024);
+      expect(e.durationMs).toBeGreaterThan(0);
+    }
+    expect(r.behaviour.wallMs).toBeGreaterThan(0);
+  });
+
+  it("reports an expected-output mismatch with a readable diff of the differing paths", async () => {
+    const r = await runDynamicGate(sandbox, stage("mismatch"));
+    expect(r.errors).toEqual([]);
+    expect(rules(r)).toEqual(["dynamic.output-mismatch"]);
+    const [f] = byRule(r, "dynamic.output-mismatch");
+    expect(f!.message).toContain('example "twice"');
+    expect(f!.message).toContain("$.total: expected 21, got 20");
+    expect(f!.message).toContain('$.unit: missing (expected "cm")');
+    expect(f!.file).toBe("skills/mismatch/skill.yaml");
+    expect(f!.line).toBe(24);
+  });
+
+  it("gives an exception with the skill's file and line", async () => {
+    const r = await runDynamicGate(sandbox, stage("raises"));
+    const [f] = byRule(r, "dynamic.exception");
+    expect(f).toBeDefined();
+    expect(f!.message).toContain("ZeroDivisionError");
+    expect(f!.file).toBe("skills/raises/helper.py");
+    expect(f!.line).toBe(2);
+    expect(f!.evidence).toBe("main.py:5 in run <- helper.py:2 in ratio");
+    expect(r.behaviour.examples[0]!.status).toBe("exception");
+  });
+
+  it("kills an infinite loop at its timeout, names the limit, and runs the next example", async () => {
+    const r = await runDynamicGate(sandbox, stage("loops"));
+    expect(r.errors).toEqual([]);
+    expect(rules(r)).toEqual(["dynamic.timeout"]);
+    expect(byRule(r, "dynamic.timeout")[0]!.message).toMatch(/^example "forever": killed after 1(\.\d)? s \(timeout 1s\)$/);
+    expect(r.behaviour.examples.map((e) => e.status)).toEqual(["timeout", "ok"]);
+  });
+
+  it("kills a child process sleeping past the timeout; it does not outlive its example", async () => {
+    const r = await runDynamicGate(sandbox, stage("sleeper"));
+    expect(byRule(r, "dynamic.timeout")[0]!.message).toMatch(/^example "spawn": killed after 2(\.\d)? s \(timeout 2s\)$/);
+    expect(r.behaviour.examples.map((e) => e.status)).toEqual(["timeout", "ok"]);
+    expect(r.behaviour.examples[0]!.processes.join(" ")).toContain("sleep");
+    // The second example sees only the harness (PID 1) besides itself: the sleeper is gone.
+    expect(byRule(r, "dynamic.output-mismatch")).toEqual([]);
+  });
+
+  it("stops an output flood at the declared output limit", async () => {
+    const r = await runDynamicGate(sandbox, stage("flood"));
+    expect(rules(r)).toContain("dynamic.output-limit");
+    expect(byRule(r, "dynamic.output-limit")[0]!.message).toContain("wrote more than 64Ki of output");
+    expect(r.behaviour.examples[0]!.status).toBe("output-limit");
+  });
+
+  it("stops a memory bomb at the declared memory and still runs the next example", async () => {
+    const r = await runDynamicGate(sandbox, stage("membomb"));
+    expect(byRule(r, "dynamic.memory")[0]!.message).toMatch(/^example "bomb": out of memory at 256Mi/);
+    expect(r.behaviour.examples.map((e) => e.status)).toEqual(["oom", "ok"]);
+  });
+
+  it("never takes a forged frame on the skill's stdout as a result, and flags a write to the harness channel", async () => {
+    const r = await runDynamicGate(sandbox, stage("forger"));
+    // example "stdout": the real result {honest: false} is judged, the printed fake is just text
+    const mismatch = byRule(r, "dynamic.output-mismatch");
+    expect(mismatch.map((f) => f.message)).toEqual(['example "stdout": the result differs from the expected output: $.honest: expected true, got false']);
+    const forged = byRule(r, "dynamic.forged-output");
+    expect(forged.length).toBeGreaterThan(0);
+    expect(forged.every((f) => f.severity === "critical" && f.message.startsWith('example "proc"'))).toBe(true);
+    expect(byRule(r, "dynamic.harness-attack")[0]!.evidence).toContain("/proc/1/fd/1");
+  });
+
+  it("reports os._exit and attempts to kill the harness; the harness survives for the next example", async () => {
+    const r = await runDynamicGate(sandbox, stage("quitter"));
+    expect(byRule(r, "dynamic.crashed")[0]!.message).toBe(
+      'example "exit": the skill\'s process exited with code 0 without returning a result',
+    );
+    const attack = byRule(r, "dynamic.harness-attack");
+    expect(attack.length).toBe(3);
+    expect(attack[0]!.file).toBe("skills/quitter/main.py");
+    expect(attack[0]!.line).toBe(11);
+    expect(byRule(r, "dynamic.sandbox-broken")).toEqual([]);
+    expect(r.behaviour.examples.map((e) => e.status)).toEqual(["crashed", "ok", "ok"]);
+  });
+
+  it("leaves no container, runsc process or trace file behind", async () => {
+    expect(await countLeftovers("mine")).toEqual({ containers: 0, runscProcesses: 0, traceFiles: 0 });
+  });
+});

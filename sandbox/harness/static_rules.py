@@ -435,6 +435,8 @@ class ModuleRules:
                 continue
             if not q:
                 continue
+            if isinstance(node, ast.Name) and node.id in self.var_alias and not self.is_called(node):
+                continue  # an alias is judged where it is bound and where it is called
             if q in ("os.environ", "os.environb"):
                 self.check_env(node)
             if isinstance(self.parents.get(node), ast.Attribute):
@@ -447,6 +449,10 @@ class ModuleRules:
                 self.report("static.dynamic-code", "high", node,
                             "reaches the builtins namespace directly (a way around name-based checks)", q)
             self.check_capability(q, node, "uses")
+
+    def is_called(self, node):
+        parent = self.parents.get(node)
+        return isinstance(parent, ast.Call) and parent.func is node
 
     def check_call(self, node, q):
         f = self.resolve(node.func)

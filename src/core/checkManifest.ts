@@ -76,10 +76,14 @@ export function checkManifest(skill: SkillFiles, policy: Policy): ManifestResult
 
   const value = parsed.value;
   let schemaOk: boolean;
+  /** Pointers the schema already faulted: semantic checks stay quiet there (one finding per node). */
+  const faulted = new Set<string>();
   try {
     const validate = manifestValidator();
     schemaOk = validate(value);
-    report("manifest.schema", explainAjvErrors(validate.errors));
+    const messages = explainAjvErrors(validate.errors);
+    for (const m of messages) faulted.add(m.pointer);
+    report("manifest.schema", messages);
   } catch (err) {
     add("manifest.internal", "high", { line: 1, column: 1 }, `skillgate could not validate the manifest: ${String((err as Error).message ?? err)}`);
     return { findings };
@@ -87,10 +91,11 @@ export function checkManifest(skill: SkillFiles, policy: Policy): ManifestResult
   if (!isObject(value)) return { findings };
 
   // Semantic checks, each guarded so a wrongly typed field is reported once (by the schema).
-  if (typeof value.name === "string" && value.name !== skill.name) {
+  const clean = (pointer: string) => !faulted.has(pointer);
+  if (typeof value.name === "string" && clean("/name") && value.name !== skill.name) {
     add("manifest.name-mismatch", "high", parsed.locate("/name"), `name ${JSON.stringify(value.name.slice(0, 64))} must equal the folder name ${JSON.stringify(skill.name)}`);
   }
-  const entry = typeof value.entrypoint === "string" ? /^(.+\.py):([A-Za-z_][A-Za-z0-9_]*)$/.exec(value.entrypoint) : null;
+  const entry = typeof value.entrypoint === "string" && clean("/entrypoint") ? /^(.+\.py):([A-Za-z_][A-Za-z0-9_]*)$/.exec(value.entrypoint) : null;
   if (entry) {
     const [, entryFile, fn] = entry as unknown as [string, string, string];
     const code = skill.files.get(entryFile);
@@ -124,10 +129,12 @@ export function checkManifest(skill: SkillFiles, policy: Policy): ManifestResult
       }
     });
   }
-  if (isObject(value.resources)) report("manifest.resource-cap", effectiveLimits(value.resources, policy).problems);
+  if (isObject(value.resources)) {
+    report("manifest.resource-cap", effectiveLimits(value.resources, policy).problems.filter((m) => clean(m.pointer)));
+  }
 
   const card = skill.files.get(CARD_FILE);
-  if (card && typeof value.name === "string" && typeof value.description === "string") {
+  if (card && typeof value.name === "string" && typeof value.description === "string" && clean("/name") && clean("/description")) {
     const cardFile = `${skill.repoPath}/${CARD_FILE}`;
     for (const p of checkSkillCard(card.toString("utf8"), cardFile, { name: value.name, description: value.description })) {
       add("manifest.card", "medium", p, p.message, cardFile);

@@ -136,9 +136,11 @@ function collapseChoices(errors: ErrorObject[]): Array<{ error: ErrorObject; mes
   const custom = new Map<ErrorObject, string>();
   for (const e of errors) {
     if (e.keyword !== "oneOf" && e.keyword !== "anyOf") continue;
-    const branch = errors.filter((b) => b !== e && b.schemaPath.startsWith(e.schemaPath + "/"));
-    const deeper = branch.filter((b) => b.instancePath.startsWith(e.instancePath + "/"));
-    for (const b of branch) if (deeper.length === 0 || b.instancePath === e.instancePath) dropped.add(b);
+    // Branch errors reached through $ref carry the ref's schemaPath, so branches are told
+    // apart by place: errors at the same node are the failed alternatives.
+    const branch = errors.filter((b) => b !== e && (b.instancePath === e.instancePath || b.schemaPath.startsWith(e.schemaPath + "/")));
+    const deeper = errors.filter((b) => b.instancePath.startsWith(e.instancePath + "/") && b.schemaPath.startsWith(e.schemaPath + "/"));
+    for (const b of branch) if (b.instancePath === e.instancePath) dropped.add(b);
     if (deeper.length > 0) dropped.add(e);
     else if (e.instancePath === "/permissions/network") custom.set(e, `must be "none" or a list of {host, port}${" (got " + describeValue(e.data) + ")"}`);
     else if (/\/type$/.test(e.instancePath)) custom.set(e, `${describeValue(e.data)} is not a JSON Schema type (string, number, integer, boolean, object, array, null)`);

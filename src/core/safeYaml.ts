@@ -63,6 +63,20 @@ function depthOf(root: unknown, limit: number): number {
   return max;
 }
 
+/** The text of the mapping key that starts at offset, if any. */
+function keyAt(doc: Document, offset: number): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
+        found = String(pair.key.value);
+        return visit.BREAK;
+      }
+    },
+  });
+  return found;
+}
+
 export function parseYamlSafely(text: string, file: string, options: SafeYamlOptions = {}): ParsedYaml {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_YAML_BYTES;
   const maxAliasCount = options.maxAliasCount ?? 100;
@@ -106,7 +120,7 @@ export function parseYamlSafely(text: string, file: string, options: SafeYamlOpt
   for (const e of issues.slice(0, MAX_REPORTED)) {
     const pos = at(e.pos[0]);
     if (e.code === "DUPLICATE_KEY") {
-      const key = text.slice(e.pos[0], Math.max(e.pos[1], e.pos[0] + 1)).trim();
+      const key = keyAt(doc, e.pos[0]) ?? text.slice(e.pos[0], e.pos[0] + 60).split(/[:\n]/)[0]?.trim();
       problem("duplicate-key", pos, `duplicate key "${clip(key)}": each key may appear only once in a mapping`);
     } else if (e.code === "TAG_RESOLVE_FAILED" || e.code === "BAD_DIRECTIVE") {
       problem("tag", pos, `${e.message}: only plain YAML 1.2 (no tags or directives) is accepted`);

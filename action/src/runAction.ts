@@ -17,7 +17,7 @@ import { checkSkills } from "../../src/pipeline/checkSkills.js";
 import { createDockerSandbox } from "../../src/sandbox/dockerSandbox.js";
 import { ensureImage } from "../../src/sandbox/ensureImage.js";
 import { annotationsFor, capAnnotations, formatAnnotation } from "./annotations.js";
-import { readActionPolicy } from "./basePolicy.js";
+import { readActionPolicy, trustedPolicyCommit } from "./basePolicy.js";
 import { chooseBase } from "./event.js";
 import { appendOutputs, appendSummary } from "./githubFiles.js";
 import { readInputs, type ActionInputs } from "./inputs.js";
@@ -68,13 +68,13 @@ async function check(inputs: ActionInputs, workspace: string, temp: string, io: 
   let baseCommit: string | undefined;
   if (choice.base) baseCommit = await resolveCommit(workspace, choice.base, io);
 
-  const repoPolicy = await readActionPolicy({
+  const policyCommit = await trustedPolicyCommit({
     workspace,
-    file: inputs.policy,
-    explicit: inputs.policyExplicit,
-    ...(choice.pullRequest && choice.base ? { baseCommit: baseCommit ?? choice.base } : {}),
+    ...(choice.pullRequest && payload.pull_request?.base?.sha ? { pullRequestBase: String(payload.pull_request.base.sha) } : {}),
+    ...(payload.repository?.default_branch ? { defaultBranch: String(payload.repository.default_branch) } : {}),
   });
-  io.out(`skillgate: policy ${repoPolicy ? repoPolicy.source : "shipped default (no repository policy)"}`);
+  const repoPolicy = await readActionPolicy({ workspace, file: inputs.policy, explicit: inputs.policyExplicit, commit: policyCommit });
+  io.out(`skillgate: policy ${repoPolicy ? repoPolicy.source : `shipped default (no ${inputs.policy} at ${policyCommit.slice(0, 12)})`}`);
   const policy = await loadPolicy(repoPolicy ? { overrideText: repoPolicy.text, overrideFile: repoPolicy.source } : {});
 
   let only: string[] | undefined;

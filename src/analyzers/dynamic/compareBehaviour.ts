@@ -54,7 +54,7 @@ export const BASELINE_READ: readonly string[] = [
   "/lib64", "/usr/lib64", "/etc/ld.so.cache", "/etc/ld.so.preload", "/etc/localtime", "/usr/share/zoneinfo",
   "/usr/lib/locale", "/usr/share/locale", "/usr/bin/python3*", "/usr/bin/pybuilddir.txt", "/usr/bin/pyvenv.cfg",
   "/usr/pyvenv.cfg", "/dev/null", "/dev/urandom", "/dev/random", "/dev/zero", "/proc/filesystems",
-  "/sys/devices/system/cpu",
+  "/sys/devices/system/cpu", "/usr/lib/ssl/openssl.cnf", "/etc/ssl/openssl.cnf",
 ];
 const BASELINE_WRITE: readonly string[] = ["/dev/null", "/dev/stdout", "/dev/stderr"];
 const IMPLIED_READ: readonly string[] = [SKILL_MOUNT, "/tmp"];
@@ -110,8 +110,11 @@ export function compareBehaviour(events: TraceEvent[], ctx: CompareContext): Beh
   const written = new Set<string>();
   const connections = new Set<string>();
 
+  /** /proc/<one of ours>/x -> /proc/self/x, so one access read two ways is one finding. */
+  const norm = (p: string): string => p.replace(/^\/proc\/(\d+)(?=\/|$)/, (all, n: string) => (own.has(Number(n)) ? "/proc/self" : all));
   /** Decoys and /proc come first: true when the path was dealt with as such. */
-  const special = (p: string, e: TraceEvent, verb: string): boolean => {
+  const special = (raw: string, e: TraceEvent, verb: string): boolean => {
+    const p = norm(raw);
     let hit = false;
     if (isDecoyPath(p)) {
       out.add("dynamic.exfiltration", "critical", `Exfiltration attempt: ${verb} the decoy credential ${p}`, p, hintFor(ctx.audit, p, FILE_EVENTS), e);
@@ -166,7 +169,7 @@ export function compareBehaviour(events: TraceEvent[], ctx: CompareContext): Beh
           const allowed =
             under(e.path, IMPLIED_READ) || under(e.path, BASELINE_READ) || under(e.path, fsRead) || under(e.path, fsWrite) ||
             ownProcRead(e.path) || (hostnames.length > 0 && under(e.path, RESOLVER_FILES));
-          if (!under(e.path, BASELINE_READ) && !(under(e.path, [SKILL_MOUNT]) && /\.pyc?$/.test(e.path))) read.add(e.path);
+          if (!under(e.path, BASELINE_READ) && e.path !== SKILL_MOUNT && !(under(e.path, [SKILL_MOUNT]) && /\.pyc?$/.test(e.path))) read.add(norm(e.path));
           if (!allowed) {
             out.add(
               "dynamic.fs-read",
@@ -225,6 +228,13 @@ export function compareBehaviour(events: TraceEvent[], ctx: CompareContext): Beh
         if (!e.thread && !execedPids.has(e.child)) spawnsWithoutExec.push(e);
         break;
       case "syscall":
+        if (SIGNALS.has(e.name)) {
+          const target = signalTarget(e.raw);
+          if (target === 1 || target === -1 || (target !== undefined && target > 1 && !own.has(target))) {
+            const who = target === 1 ? "the harness (pid 1)" : target === -1 ? "every process (-1), the harness included" : `pid ${target}, not one of its own`;
+            out.add("dynamic.proc-tamper", "critical", `sent a signal to ${who}`, `${e.name} ${target}`, hintFor(ctx.audit, "", ["os.kill", "os.killpg"]), e);
+          }
+        }
         if (isDeniedSyscall(e.name)) {
           out.add("dynamic.syscall", "critical", `called ${e.name}, outside the syscall profile of a skill`, e.name, hintFor(ctx.audit, "", ["ctypes."]), e);
         }
@@ -266,6 +276,16 @@ export function compareBehaviour(events: TraceEvent[], ctx: CompareContext): Beh
     connections: cap([...connections]),
     processes: cap(processes),
   };
+}
+
+const SIGNALS = new Set(["kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open"]);
+
+/** The pid a kill-like syscall aimed at, from its trace line (-1 = every process). */
+function signalTarget(raw: string): number | undefined {
+  const m = /\b(?:kill|tkill|tgkill|rt_sigqueueinfo|rt_tgsigqueueinfo|pidfd_open)\((0x[0-9a-f]+)/.exec(raw);
+  if (!m) return undefined;
+  const v = BigInt(m[1] as string);
+  return v > 0x7fffffffn ? Number(BigInt.asIntN(64, v)) : Number(v);
 }
 
 const VERB = { unlink: "deleted", rmdir: "removed the folder", mkdir: "created the folder", chmod: "changed the mode of" } as const;

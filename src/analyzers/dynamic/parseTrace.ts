@@ -222,24 +222,19 @@ function fsKind(name: string): "unlink" | "rmdir" | "mkdir" | "chmod" {
 export function splitArgs(args: string): string[] {
   const out: string[] = [];
   let depth = 0;
+  let quoted = false;
   for (const piece of args.split(", ")) {
-    if (out.length === 0 || (depth === 0 && NEW_ARG.test(piece))) out.push(piece);
+    if (out.length === 0 || (depth === 0 && !quoted && NEW_ARG.test(piece))) out.push(piece);
     else out[out.length - 1] += ", " + piece;
-    depth = Math.max(0, depth + count(piece, "{[") - count(piece, "}]"));
+    for (let i = 0; i < piece.length; i++) {
+      const ch = piece[i] as string;
+      if (ch === "\\") i++;
+      else if (ch === '"') quoted = !quoted;
+      else if (!quoted && (ch === "{" || ch === "[")) depth++;
+      else if (!quoted && (ch === "}" || ch === "]")) depth = Math.max(0, depth - 1);
+    }
   }
   return out;
-}
-
-function count(s: string, chars: string): number {
-  let c = 0;
-  let quoted = false;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i] as string;
-    if (ch === "\\") i++;
-    else if (ch === '"') quoted = !quoted;
-    else if (!quoted && chars.includes(ch)) c++;
-  }
-  return c;
 }
 
 /** "0x7f3e... /tmp/x" -> "/tmp/x"; "null" or a bare number -> undefined. */
@@ -363,7 +358,7 @@ function realPath(st: State, pid: number, args: string, raw: string): void {
   const rec = st.files.get(pid)?.get(parseInt(m[1] as string, 16));
   if (!rec) return;
   const real = path.posix.normalize(m[2] as string);
-  if (real === rec.path) return;
+  if (real === rec.path || real === rec.path.replace(/^\/proc\/self(?=\/|$)/, `/proc/${pid}`)) return;
   rec.path = real;
   st.events.push({ kind: "open", pid, path: real, access: rec.access, ok: true, raw });
 }

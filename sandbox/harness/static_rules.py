@@ -94,6 +94,9 @@ SECRET_PATTERNS = [
     (re.compile(r"\.config/gh/hosts\.yml"), "GitHub CLI token"),
 ]
 
+# Attributes that reach code objects, globals or every class: the usual ways around name checks.
+GADGET_ATTRS = {"__subclasses__", "__globals__", "__code__", "__builtins__", "__import__", "__loader__",
+                "f_globals", "f_builtins", "gi_frame", "tb_frame", "f_back"}
 ENV_SAFE_METHODS = {"get", "setdefault", "pop", "__getitem__", "__contains__", "__setitem__"}
 ALWAYS_ALLOWED_IMPORTS = {"__future__"}
 BUILTIN_NAMES = {
@@ -314,6 +317,7 @@ class ModuleRules:
 
     # -- pass 1: bindings
     def collect_bindings(self):
+        unshadow = set()
         for node in self.nodes:
             if isinstance(node, ast.Import):
                 for a in node.names:
@@ -331,8 +335,15 @@ class ModuleRules:
                             self.star_modules.append(node.module)
                         continue
                     self.import_alias[a.asname or a.name] = "%s.%s" % (node.module, a.name)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                self.shadowed.add(node.name)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+                    and isinstance(self.parents.get(node), ast.Module):
+                self.shadowed.add(node.name)  # a module-level def hides a builtin of that name
+            elif isinstance(node, ast.Delete):
+                unshadow.update(t.id for t in node.targets if isinstance(t, ast.Name))
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                unshadow.update(node.names)
+        # `def eval(): ...` then `del eval` (or rebinding through `global`) brings the builtin back.
+        self.shadowed -= unshadow
         # Variable aliases and constant strings; a few rounds reach a fixpoint for chains.
         for _ in range(4):
             changed = False
@@ -433,6 +444,9 @@ class ModuleRules:
             if isinstance(node, ast.Call):
                 self.check_call(node, q)
                 continue
+            if isinstance(node, ast.Attribute) and node.attr in GADGET_ATTRS:
+                self.report("static.dynamic-code", "high", node,
+                            "reaches '%s': introspection that gets around name-based checks" % node.attr, node.attr)
             if not q:
                 continue
             if isinstance(node, ast.Name) and node.id in self.var_alias and not self.is_called(node):
@@ -468,6 +482,11 @@ class ModuleRules:
                 or f in ("os.path.join", "posixpath.join"):
             parts = [self.flatten(a) for a in node.args]
             self.check_secret_text("/".join(p for p in parts if p), node)
+        if f == "builtins.getattr" and len(node.args) >= 2:
+            name = self.fold(node.args[1])
+            if name in GADGET_ATTRS:
+                self.report("static.dynamic-code", "high", node,
+                            "obtains '%s' dynamically: introspection that gets around name-based checks" % name, name)
         if q and q not in (f,):
             # getattr(x, "name") and friends: the call itself yields a dangerous object
             if q in DYNAMIC_CODE:
@@ -524,11 +543,13 @@ class ModuleRules:
                     "reads the whole environment (os.environ) rather than named variables", "os.environ")
 
     def run(self):
+        """False when the file is too deep to analyse (then Bandit must not try either)."""
         if not self.walk():
-            return
+            return False
         self.collect_bindings()
         self.check_imports()
         self.check_uses()
+        return True
 
 
 # ---------------------------------------------------------------- one skill
@@ -605,7 +626,8 @@ def analyse_skill(skill, forbidden, bandit_mod):
             continue
         lines = data.decode("utf-8", "replace").splitlines()
         try:
-            ModuleRules(tree, lines, rel, skill, forbidden, local, emit).run()
+            if not ModuleRules(tree, lines, rel, skill, forbidden, local, emit).run():
+                unparsed.add(path)
         except (RecursionError, MemoryError):
             emit(finding("static.too-complex", "high", rel, 1, 1,
                          "code too deeply nested to analyse (hides its content from analysis)", ""))

@@ -198,8 +198,6 @@ export function parsePolicy(defaultYamlText: string, overrideYamlText?: string, 
   if (policy.resources.default.memoryBytes < policy.resources.memoryFloorBytes) {
     failAt(files, "/resources/memoryFloor", `resources.memoryFloor (${formatSize(policy.resources.memoryFloorBytes)}) is above resources.default.memory`);
   }
-  const both = policy.imports.allowed.filter((m) => policy.imports.forbidden.includes(m));
-  if (both.length > 0) failAt(files, "/imports/forbidden", `imports: ${both.join(", ")} both allowed and forbidden`);
   return policy;
 }
 

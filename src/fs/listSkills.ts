@@ -14,7 +14,7 @@ import { CheckoutError } from "./readSkill.js";
 export async function listSkills(root: string, skillsPath: string): Promise<string[]> {
   const segments = skillsPath.split("/").filter((s) => s !== "" && s !== ".");
   if (skillsPath.startsWith("/") || segments.some((s) => s === ".." || s.includes("\\"))) {
-    throw new CheckoutError(skillsPath, "the skills path must be relative to the repository root");
+    throw new CheckoutError(skillsPath, "must be a path relative to the repository root");
   }
   for (let i = 1; i <= segments.length; i++) {
     const partial = segments.slice(0, i).join("/");

@@ -14,7 +14,7 @@ import type { SkillFiles } from "../core/skillFiles.js";
 
 export class CheckoutError extends Error {
   constructor(readonly path: string, reason: string) {
-    super(`${path}: ${reason}`);
+    super(`${path} ${reason}`);
     this.name = "CheckoutError";
   }
 }
@@ -67,16 +67,16 @@ function specialKind(st: Stats): string | undefined {
 export async function readSkill(root: string, repoPath: string, limits: Policy["checkout"]): Promise<SkillFiles> {
   const segments = repoPath.split("/");
   if (repoPath.startsWith("/") || segments.some((s) => s === "" || s === "." || s === ".." || s.includes("\\"))) {
-    throw new CheckoutError(repoPath, "not a relative path inside the repository");
+    throw new CheckoutError(repoPath, "is not a relative path inside the repository");
   }
   const name = segments[segments.length - 1] as string;
   const files = new Map<string, Buffer>();
   const findings: Finding[] = [];
   const perRule = new Map<string, number>();
-  const add = (rule: string, severity: Severity, rel: string, message: string) => {
+  const add = (rule: string, severity: Severity, rel: string, message: string, file = rel ? `${repoPath}/${rel}` : repoPath) => {
     const n = (perRule.get(rule) ?? 0) + 1;
     perRule.set(rule, n);
-    if (n <= MAX_PER_RULE) findings.push({ rule, severity, gate: "checkout", skill: name, file: rel ? `${repoPath}/${rel}` : repoPath, line: 1, message });
+    if (n <= MAX_PER_RULE) findings.push({ rule, severity, gate: "checkout", skill: name, file, line: 1, message });
   };
   const result = (): SkillFiles => {
     for (const [rule, n] of perRule) {
@@ -95,15 +95,15 @@ export async function readSkill(root: string, repoPath: string, limits: Policy["
     try {
       st = await lstat(join(root, partial));
     } catch (err) {
-      add("checkout.unreadable", "high", "", `${partial} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+      add("checkout.unreadable", "high", "", `${partial} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`, partial);
       return result();
     }
     if (st.isSymbolicLink()) {
-      add("checkout.symlink", "critical", "", `${partial} is a symbolic link; links are not allowed in a skills repository (its target was not read)`);
+      add("checkout.symlink", "critical", "", `${partial} is a symbolic link; links are not allowed in a skills repository (its target was not read)`, partial);
       return result();
     }
     if (!st.isDirectory()) {
-      add("checkout.unreadable", "high", "", `${partial} is not a folder`);
+      add("checkout.unreadable", "high", "", `${partial} is not a folder`, partial);
       return result();
     }
   }
@@ -127,7 +127,8 @@ export async function readSkill(root: string, repoPath: string, limits: Policy["
       add("checkout.unreadable", "high", dirRel, `folder cannot be listed (${(err as NodeJS.ErrnoException).code ?? "error"})`);
       continue;
     }
-    names.sort();
+    // skill.yaml first, so the byte and count bounds never starve the manifest.
+    names.sort((a, b) => Number(b === "skill.yaml" && dirRel === "") - Number(a === "skill.yaml" && dirRel === "") || (a < b ? -1 : a > b ? 1 : 0));
     if (dirRel === "") topNames = names;
     for (const entryName of names) {
       const rel = dirRel ? `${dirRel}/${entryName}` : entryName;
@@ -167,6 +168,7 @@ export async function readSkill(root: string, repoPath: string, limits: Policy["
         add("checkout.file-too-large", "high", rel, `${repoPath}/${rel} is ${st.size} bytes; files over ${limits.maxFileBytes} bytes are refused`);
         continue;
       }
+      if (totalBytes === Infinity) continue; // over the skill's byte bound: reported once, nothing more is read
       if (totalBytes + st.size > limits.maxSkillBytes) {
         add("checkout.skill-too-large", "high", rel, `${repoPath} holds more than ${limits.maxSkillBytes} bytes; ${rel} and any later files were not read`);
         totalBytes = Infinity;

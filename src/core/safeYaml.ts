@@ -120,7 +120,7 @@ export function parseYamlSafely(text: string, file: string, options: SafeYamlOpt
   for (const e of issues.slice(0, MAX_REPORTED)) {
     const pos = at(e.pos[0]);
     if (e.code === "DUPLICATE_KEY") {
-      const key = keyAt(doc, e.pos[0]) ?? text.slice(e.pos[0], e.pos[0] + 60).split(/[:\n]/)[0]?.trim();
+      const key = keyAt(doc, e.pos[0]) ?? text.slice(e.pos[0], e.pos[0] + 60).split(/[:\n]/)[0]?.trim() ?? "";
       problem("duplicate-key", pos, `duplicate key "${clip(key)}": each key may appear only once in a mapping`);
     } else if (e.code === "TAG_RESOLVE_FAILED" || e.code === "BAD_DIRECTIVE") {
       problem("tag", pos, `${e.message}: only plain YAML 1.2 (no tags or directives) is accepted`);

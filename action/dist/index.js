@@ -51613,7 +51613,7 @@ function parseYamlSafely(text, file, options = {}) {
   for (const e of issues.slice(0, MAX_REPORTED)) {
     const pos = at(e.pos[0]);
     if (e.code === "DUPLICATE_KEY") {
-      const key2 = keyAt(doc, e.pos[0]) ?? text.slice(e.pos[0], e.pos[0] + 60).split(/[:\n]/)[0]?.trim();
+      const key2 = keyAt(doc, e.pos[0]) ?? text.slice(e.pos[0], e.pos[0] + 60).split(/[:\n]/)[0]?.trim() ?? "";
       problem("duplicate-key", pos, `duplicate key "${clip2(key2)}": each key may appear only once in a mapping`);
     } else if (e.code === "TAG_RESOLVE_FAILED" || e.code === "BAD_DIRECTIVE") {
       problem("tag", pos, `${e.message}: only plain YAML 1.2 (no tags or directives) is accepted`);
@@ -58974,7 +58974,7 @@ import { lstat as lstat2, open as open2, opendir } from "node:fs/promises";
 import { join as join6 } from "node:path";
 var CheckoutError = class extends Error {
   constructor(path3, reason2) {
-    super(`${path3}: ${reason2}`);
+    super(`${path3} ${reason2}`);
     this.path = path3;
     this.name = "CheckoutError";
   }
@@ -59049,16 +59049,16 @@ function specialKind(st) {
 async function readSkill(root, repoPath, limits2) {
   const segments = repoPath.split("/");
   if (repoPath.startsWith("/") || segments.some((s) => s === "" || s === "." || s === ".." || s.includes("\\"))) {
-    throw new CheckoutError(repoPath, "not a relative path inside the repository");
+    throw new CheckoutError(repoPath, "is not a relative path inside the repository");
   }
   const name = segments[segments.length - 1];
   const files = /* @__PURE__ */ new Map();
   const findings = [];
   const perRule = /* @__PURE__ */ new Map();
-  const add = (rule, severity, rel, message) => {
+  const add = (rule, severity, rel, message, file = rel ? `${repoPath}/${rel}` : repoPath) => {
     const n = (perRule.get(rule) ?? 0) + 1;
     perRule.set(rule, n);
-    if (n <= MAX_PER_RULE) findings.push({ rule, severity, gate: "checkout", skill: name, file: rel ? `${repoPath}/${rel}` : repoPath, line: 1, message });
+    if (n <= MAX_PER_RULE) findings.push({ rule, severity, gate: "checkout", skill: name, file, line: 1, message });
   };
   const result = () => {
     for (const [rule, n] of perRule) {
@@ -59075,15 +59075,15 @@ async function readSkill(root, repoPath, limits2) {
     try {
       st = await lstat2(join6(root, partial));
     } catch (err) {
-      add("checkout.unreadable", "high", "", `${partial} cannot be read (${err.code ?? "error"})`);
+      add("checkout.unreadable", "high", "", `${partial} cannot be read (${err.code ?? "error"})`, partial);
       return result();
     }
     if (st.isSymbolicLink()) {
-      add("checkout.symlink", "critical", "", `${partial} is a symbolic link; links are not allowed in a skills repository (its target was not read)`);
+      add("checkout.symlink", "critical", "", `${partial} is a symbolic link; links are not allowed in a skills repository (its target was not read)`, partial);
       return result();
     }
     if (!st.isDirectory()) {
-      add("checkout.unreadable", "high", "", `${partial} is not a folder`);
+      add("checkout.unreadable", "high", "", `${partial} is not a folder`, partial);
       return result();
     }
   }
@@ -59106,7 +59106,7 @@ async function readSkill(root, repoPath, limits2) {
       add("checkout.unreadable", "high", dirRel, `folder cannot be listed (${err.code ?? "error"})`);
       continue;
     }
-    names.sort();
+    names.sort((a, b2) => Number(b2 === "skill.yaml" && dirRel === "") - Number(a === "skill.yaml" && dirRel === "") || (a < b2 ? -1 : a > b2 ? 1 : 0));
     if (dirRel === "") topNames = names;
     for (const entryName of names) {
       const rel = dirRel ? `${dirRel}/${entryName}` : entryName;
@@ -59146,6 +59146,7 @@ async function readSkill(root, repoPath, limits2) {
         add("checkout.file-too-large", "high", rel, `${repoPath}/${rel} is ${st.size} bytes; files over ${limits2.maxFileBytes} bytes are refused`);
         continue;
       }
+      if (totalBytes === Infinity) continue;
       if (totalBytes + st.size > limits2.maxSkillBytes) {
         add("checkout.skill-too-large", "high", rel, `${repoPath} holds more than ${limits2.maxSkillBytes} bytes; ${rel} and any later files were not read`);
         totalBytes = Infinity;
@@ -59215,7 +59216,7 @@ async function readBoundedFile(path3, seen, bound) {
 async function listSkills(root, skillsPath) {
   const segments = skillsPath.split("/").filter((s) => s !== "" && s !== ".");
   if (skillsPath.startsWith("/") || segments.some((s) => s === ".." || s.includes("\\"))) {
-    throw new CheckoutError(skillsPath, "the skills path must be relative to the repository root");
+    throw new CheckoutError(skillsPath, "must be a path relative to the repository root");
   }
   for (let i2 = 1; i2 <= segments.length; i2++) {
     const partial = segments.slice(0, i2).join("/");
@@ -60147,6 +60148,7 @@ function annotationsFor(report, pathPrefix = "") {
       out.push({
         level: "error",
         severity: "critical",
+        skill: skill.name,
         title: `skillgate: ${skill.name} could not be checked`,
         message: `verdict error (never a pass): ${skill.errors.join("; ") || "a gate could not run"}`,
         file: `${prefix}${skill.path}/skill.yaml`
@@ -60157,6 +60159,7 @@ function annotationsFor(report, pathPrefix = "") {
       const a = {
         level: annotationLevel(f.severity),
         severity: f.severity,
+        skill: skill.name,
         title: `skillgate ${f.rule} (${f.severity})`,
         message: `${skill.name}: ${f.message}${f.evidence ? `
 evidence: ${f.evidence}` : ""}`,
@@ -60169,7 +60172,15 @@ evidence: ${f.evidence}` : ""}`,
       out.push(a);
     }
   }
-  return out.map((a, i2) => ({ a, i: i2 })).sort((x2, y2) => severityRank(y2.a.severity) - severityRank(x2.a.severity) || x2.i - y2.i).map((x2) => x2.a);
+  const seen = /* @__PURE__ */ new Map();
+  const ranked = out.map((a, i2) => {
+    const key2 = `${a.skill ?? ""}\0${a.severity}`;
+    const turn = seen.get(key2) ?? 0;
+    seen.set(key2, turn + 1);
+    return { a, i: i2, turn };
+  });
+  ranked.sort((x2, y2) => severityRank(y2.a.severity) - severityRank(x2.a.severity) || x2.turn - y2.turn || x2.i - y2.i);
+  return ranked.map((x2) => x2.a);
 }
 function capAnnotations(all, caps = ANNOTATION_CAPS) {
   const perLevel = { error: 0, warning: 0, notice: 0 };

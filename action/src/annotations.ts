@@ -12,6 +12,8 @@ export type AnnotationLevel = "error" | "warning" | "notice";
 export interface Annotation {
   level: AnnotationLevel;
   severity: Severity;
+  /** Skill folder name; absent for errors of the whole run. */
+  skill?: string;
   title: string;
   message: string;
   /** Relative to the workspace (repository root). */
@@ -38,6 +40,7 @@ export function annotationsFor(report: RunReport, pathPrefix = ""): Annotation[]
       out.push({
         level: "error",
         severity: "critical",
+        skill: skill.name,
         title: `skillgate: ${skill.name} could not be checked`,
         message: `verdict error (never a pass): ${skill.errors.join("; ") || "a gate could not run"}`,
         file: `${prefix}${skill.path}/skill.yaml`,
@@ -48,6 +51,7 @@ export function annotationsFor(report: RunReport, pathPrefix = ""): Annotation[]
       const a: Annotation = {
         level: annotationLevel(f.severity),
         severity: f.severity,
+        skill: skill.name,
         title: `skillgate ${f.rule} (${f.severity})`,
         message: `${skill.name}: ${f.message}${f.evidence ? `\nevidence: ${f.evidence}` : ""}`,
         file: prefix + (f.file ?? `${skill.path}/skill.yaml`),
@@ -59,8 +63,17 @@ export function annotationsFor(report: RunReport, pathPrefix = ""): Annotation[]
       out.push(a);
     }
   }
-  // stable sort: errors of the run first, then by severity, keeping the report's order within one severity
-  return out.map((a, i) => ({ a, i })).sort((x, y) => severityRank(y.a.severity) - severityRank(x.a.severity) || x.i - y.i).map((x) => x.a);
+  // Most severe first; within one severity, skills take turns (each skill's first, then each one's
+  // second, ...) so that one noisy skill cannot use up the caps; otherwise the report's order.
+  const seen = new Map<string, number>();
+  const ranked = out.map((a, i) => {
+    const key = `${a.skill ?? ""}\u0000${a.severity}`;
+    const turn = seen.get(key) ?? 0;
+    seen.set(key, turn + 1);
+    return { a, i, turn };
+  });
+  ranked.sort((x, y) => severityRank(y.a.severity) - severityRank(x.a.severity) || x.turn - y.turn || x.i - y.i);
+  return ranked.map((x) => x.a);
 }
 
 /** Split into what GitHub will show (most severe first, within both caps) and the rest. */

@@ -57,6 +57,15 @@ describe("annotations", () => {
     expect(all[0]!.file).toBeUndefined();
   });
 
+  it("lets skills take turns within one severity, so one noisy skill cannot use up the caps", () => {
+    const noisy = skillReport({ name: "noisy", path: "skills/noisy", findings: Array.from({ length: 12 }, (_, i) => finding({ skill: "noisy", rule: `static.n${i}`, line: i + 1 })) });
+    const quiet = skillReport({ name: "quiet", path: "skills/quiet", findings: [finding({ skill: "quiet", rule: "static.q", file: "skills/quiet/main.py" })] });
+    const { shown, rest } = capAnnotations(annotationsFor(runReport([noisy, quiet])));
+    expect(shown.map((a) => a.skill).slice(0, 2)).toEqual(["noisy", "quiet"]);
+    expect(shown).toHaveLength(10);
+    expect(rest.map((a) => a.skill)).toEqual(["noisy", "noisy", "noisy"]);
+  });
+
   it("keeps at most 10 per level and 50 in all, most severe first; the rest are returned", () => {
     const mk = (severity: Severity, n: number): Annotation[] =>
       Array.from({ length: n }, (_, i) => ({ level: annotationLevel(severity), severity, title: `${severity}-${i}`, message: "m" }));

@@ -176,6 +176,23 @@ describe("static gate fails closed", () => {
     for (const name of ["clean", "bandit"]) expect(r.get(name)!.errors.join()).toMatch(/exceeded its deadline/);
   });
 
+  it("a skill over its in-sandbox time budget gets an error; the other skills of the batch are still judged", async () => {
+    const dir = join(workDir, "src-slow");
+    mkdirSync(dir);
+    copyFileSync(join(FIXTURES, "syntax-error/skill.yaml"), join(dir, "skill.yaml"));
+    writeFileSync(join(dir, "main.py"), "def run(inp):\n    return {}\n");
+    // Just under the nesting bound: legal, but slow for Bandit's recursive visitor (~1.4 s per file here).
+    for (let i = 0; i < 6; i++) writeFileSync(join(dir, `m${i}.py`), `x = ${"1+".repeat(290)}1\n`);
+    const s = wrap(sandbox, (r) => ({ ...r, stdin: JSON.stringify({ ...JSON.parse(r.stdin ?? "{}"), skillTimeoutSeconds: 1 }) }));
+    const r = await runStaticGate(s, [fixture("bandit"), stagedFrom(dir, "slow"), fixture("decode-exec")], policy, workDir);
+    expect(s.calls).toHaveLength(1);
+    expect(r.get("slow")!.errors).toEqual(["static analysis took longer than 1 s"]);
+    expect(r.get("bandit")!.errors).toEqual([]);
+    expect(r.get("bandit")!.findings.length).toBe(5);
+    expect(r.get("decode-exec")!.errors).toEqual([]);
+    expect(r.get("decode-exec")!.findings.some((f) => f.rule === "static.decode-exec")).toBe(true);
+  });
+
   it("an unavailable sandbox (image missing) gives every skill an error that says how to fix it", async () => {
     const missing = createDockerSandbox({ imageTag: "skillgate-sandbox:absent-static-test" });
     const r = await runStaticGate(missing, two(), policy, workDir);

@@ -44,7 +44,7 @@ export function limitFindings(rec: ExampleRecord, ctx: ExampleContext): Finding[
       return [exampleFinding(ctx, "dynamic.timeout", "high", `killed after ${seconds(rec.durationMs)} (timeout ${formatDuration(l.timeoutMs)})`)];
     case "oom":
       return [
-        exampleFinding(ctx, "dynamic.memory", "high", `out of memory at ${formatSize(l.memoryBytes)} (peak resident ${formatSize(rec.maxRssKb * 1024)})`),
+        exampleFinding(ctx, "dynamic.memory", "high", `out of memory at ${formatSize(l.memoryBytes)} (peak resident ${Math.round(rec.maxRssKb / 1024)} MiB)`),
       ];
     case "output-limit":
       return [

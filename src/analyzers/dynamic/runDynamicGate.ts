@@ -96,6 +96,7 @@ export function brokenReason(run: SandboxRunResult, channel: HarnessChannel, mem
   if (!channel.framed) return `the harness never opened its channel (exit code ${run.exitCode ?? "none"})${tail}`;
   if (channel.fatal) return `the harness refused the job: ${channel.fatal}`;
   if (run.exitCode !== 0) return `the harness was killed or failed (exit code ${run.exitCode ?? "none"})${tail}`;
+  if (channel.truncated) return "the harness channel was cut off in the middle of a record";
   if (!channel.done) return "the harness channel ended without its done record";
   return undefined;
 }

@@ -2,49 +2,18 @@
  * runDynamicGate against real Docker + runsc (requireSandbox() fails, never skips, when
  * the sandbox is missing). Each fixture under test/fixtures/dynamic is one skill.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import type { Finding } from "../../../src/core/finding.js";
-import type { ResourceLimits } from "../../../src/core/policy.js";
-import type { SkillManifest } from "../../../src/core/skillManifest.generated.js";
-import { parseDuration, parseSize } from "../../../src/core/units.js";
-import type { StagedSkill } from "../../../src/analyzers/stagedSkill.js";
 import { runDynamicGate, type DynamicGateResult } from "../../../src/analyzers/dynamic/runDynamicGate.js";
 import type { Sandbox, SandboxRunRequest } from "../../../src/sandbox/sandbox.js";
+import { makeStager } from "../../fixtures/dynamic/stage.js";
 import { countLeftovers, requireSandbox } from "../../helpers/sandbox.js";
 
-const FIXTURES = join(import.meta.dirname, "../../fixtures/dynamic");
-const DEFAULTS: ResourceLimits = {
-  timeoutMs: 10_000,
-  cpu: 1,
-  memoryBytes: 256 * 1024 ** 2,
-  processes: 16,
-  diskBytes: 16 * 1024 ** 2,
-  outputBytes: 1024 ** 2,
-};
-
-const work = mkdtempSync(join(tmpdir(), "skillgate-dyn-test-"));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** The fixture copied into a work folder (as the pipeline stages it), with its effective limits. */
-export function stage(name: string): StagedSkill {
-  const dir = join(work, name);
-  cpSync(join(FIXTURES, name), dir, { recursive: true });
-  const manifest = parse(readFileSync(join(dir, "skill.yaml"), "utf8")) as SkillManifest;
-  const r = manifest.resources ?? {};
-  const limits: ResourceLimits = {
-    timeoutMs: r.timeout ? (parseDuration(r.timeout) ?? DEFAULTS.timeoutMs) : DEFAULTS.timeoutMs,
-    cpu: r.cpu ?? DEFAULTS.cpu,
-    memoryBytes: r.memory ? (parseSize(r.memory) ?? DEFAULTS.memoryBytes) : DEFAULTS.memoryBytes,
-    processes: r.processes ?? DEFAULTS.processes,
-    diskBytes: r.disk ? (parseSize(r.disk) ?? DEFAULTS.diskBytes) : DEFAULTS.diskBytes,
-    outputBytes: r.output ? (parseSize(r.output) ?? DEFAULTS.outputBytes) : DEFAULTS.outputBytes,
-  };
-  return { name, repoPath: `skills/${name}`, stagedDir: dir, manifest, limits, files: [] };
-}
+const stager = makeStager();
+const stage = stager.stage;
+const work = stager.workDir;
+afterAll(() => stager.cleanup());
 
 /** The real sandbox, with every run request recorded. */
 function counting(real: Sandbox): Sandbox & { requests: SandboxRunRequest[] } {

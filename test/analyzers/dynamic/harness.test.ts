@@ -1,0 +1,66 @@
+/**
+ * sandbox/harness/harness.py + runner.py inside the real gVisor sandbox, driven with the
+ * request runDynamicGate builds: what a skill is given (environment, decoys, fds, session)
+ * and what it cannot do to the harness. Fails (never skips) without the sandbox.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeDecoys } from "../../../src/analyzers/dynamic/decoys.js";
+import { parseHarnessOutput } from "../../../src/analyzers/dynamic/harnessProtocol.js";
+import { buildJob, buildRequest, HARNESS_CMD } from "../../../src/analyzers/dynamic/runDynamicGate.js";
+import type { Sandbox } from "../../../src/sandbox/sandbox.js";
+import { makeStager } from "../../fixtures/dynamic/stage.js";
+import { countLeftovers, requireSandbox } from "../../helpers/sandbox.js";
+
+const stager = makeStager();
+afterAll(() => stager.cleanup());
+let sandbox: Sandbox;
+beforeAll(async () => {
+  sandbox = await requireSandbox();
+});
+
+describe("harness.py in the sandbox", () => {
+  it("gives each example exactly the protocol's environment, decoys, session and fds, and survives kill(-1)", async () => {
+    const skill = stager.stage("introspect");
+    const decoys = makeDecoys();
+    const job = buildJob(skill, decoys);
+    expect(job).toMatchObject({ entry: { file: "main.py", function: "run" }, timeoutMs: 10_000, outputBytes: 1024 ** 2, subprocess: true });
+    const run = await sandbox.run(buildRequest(skill, job));
+    expect(run.exitCode).toBe(0);
+    const lines = run.stdout.split("\n");
+    expect(lines[0]).toMatch(/^SKILLGATE-FRAME [0-9a-f]{32}$/);
+    const channel = parseHarnessOutput(run.stdout);
+    expect(channel.done).toBe(true);
+    expect(channel.forgeries).toEqual([]);
+    const look = channel.records.get(0)!;
+    expect(look.status).toBe("ok");
+    const r = look.result as Record<string, unknown>;
+    expect(Object.keys(r.env as object).sort()).toEqual(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "HOME", "LANG", "PATH"]);
+    expect(r.env).toMatchObject({ HOME: "/home/skill", LANG: "C.UTF-8", GITHUB_TOKEN: decoys.token, AWS_SECRET_ACCESS_KEY: decoys.aws });
+    expect(r.aws).toContain(`aws_secret_access_key = ${decoys.aws}`);
+    expect(r.ssh).toContain(decoys.ssh);
+    expect(r.netrc).toContain(`password ${decoys.netrc}`);
+    expect(r).toMatchObject({ cwd: "/skill", uid: 10001, stdin: "", session_leader: true, path0: "/skill", result_fd_in_child: "closed" });
+    // The frame nonce never reaches the skill.
+    const nonce = lines[0]!.slice("SKILLGATE-FRAME ".length);
+    expect(JSON.stringify(r)).not.toContain(nonce);
+    // kill(-1) from the skill is refused by the harness's seccomp guard (EPERM), the harness lives on.
+    const all = channel.records.get(1)!;
+    expect(all.result).toEqual({ refused: 1 });
+  });
+
+  it("refuses a job that is not JSON with a framed fatal record and exit code 2", async () => {
+    const skill = stager.stage("introspect");
+    const req = { ...buildRequest(skill, buildJob(skill, makeDecoys())), stdin: "{not json" };
+    expect(req.cmd).toEqual(HARNESS_CMD);
+    const run = await sandbox.run(req);
+    expect(run.exitCode).toBe(2);
+    const channel = parseHarnessOutput(run.stdout);
+    expect(channel.framed).toBe(true);
+    expect(channel.fatal).toMatch(/^bad job: /);
+    expect(channel.records.size).toBe(0);
+  });
+
+  it("leaves no container, runsc process or trace file behind", async () => {
+    expect(await countLeftovers("mine")).toEqual({ containers: 0, runscProcesses: 0, traceFiles: 0 });
+  });
+});

@@ -363,8 +363,26 @@ class ModuleRules:
                     if target.id not in self.tainted and self.contains_decoding(value):
                         self.tainted.add(target.id)
                         changed = True
+                # A function that returns decoded data taints its calls: `exec(load())`.
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) \
+                        and self.function_name(node) not in self.tainted:
+                    body = [node.body] if isinstance(node, ast.Lambda) else \
+                        [r.value for r in ast.walk(node) if isinstance(r, ast.Return) and r.value is not None]
+                    if any(self.contains_decoding(v) for v in body):
+                        name = self.function_name(node)
+                        if name:
+                            self.tainted.add(name)
+                            changed = True
             if not changed:
                 break
+
+    def function_name(self, node):
+        if isinstance(node, ast.Lambda):
+            parent = self.parents.get(node)
+            if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+                return parent.targets[0].id
+            return None
+        return node.name
 
     @staticmethod
     def assignments(node):
@@ -392,6 +410,8 @@ class ModuleRules:
                 q = self.resolve(n.func)
                 if q and is_decoder(q):
                     return True
+                if isinstance(n.func, ast.Name) and n.func.id in self.tainted:
+                    return True  # a call of a function returning decoded data
                 if isinstance(n.func, ast.Attribute) and n.func.attr in DECODE_METHODS:
                     return True
             if isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Slice) and n.slice.step is not None:

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { atLeast } from "../../../src/core/finding.js";
 import type { StagedSkill } from "../../../src/analyzers/stagedSkill.js";
 import { runStaticGate, staticLimits, type StaticGateResult } from "../../../src/analyzers/static/runStaticGate.js";
+import { BANDIT_RULE_PREFIX, STATIC_RULES } from "../../../src/analyzers/static/staticRules.js";
 import { createDockerSandbox } from "../../../src/sandbox/dockerSandbox.js";
 import type { Sandbox, SandboxRunRequest } from "../../../src/sandbox/sandbox.js";
 import { countLeftovers, requireSandbox } from "../../helpers/sandbox.js";
@@ -103,6 +104,22 @@ describe("static gate: every fixture in ONE sandbox run", () => {
     const r = result.get("clean")!;
     expect(r.errors).toEqual([]);
     expect(r.findings.filter((f) => atLeast(f.severity, "medium"))).toEqual([]);
+  });
+
+  it("every skillgate rule id that comes back is catalogued, at its catalogued severity", () => {
+    const seen = new Set<string>();
+    for (const r of result.values()) {
+      for (const f of r.findings) {
+        if (f.rule.startsWith(BANDIT_RULE_PREFIX)) {
+          expect(f.rule).toMatch(/^static\.bandit\.B\d{3}$/);
+          continue;
+        }
+        expect(STATIC_RULES[f.rule], f.rule).toBeDefined();
+        expect(f.severity, f.rule).toBe(STATIC_RULES[f.rule]!.severity);
+        seen.add(f.rule);
+      }
+    }
+    expect([...seen].sort()).toEqual(Object.keys(STATIC_RULES).sort());
   });
 
   it("findings carry gate, skill, repository path, line and 1-based column", () => {

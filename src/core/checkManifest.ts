@@ -44,6 +44,24 @@ export function manifestValidator(): ValidateFunction {
   return validator;
 }
 
+/** Findings of one rule listed per manifest; a broken file can produce thousands. */
+const MAX_PER_RULE = 50;
+/** Values (scalars, lists, mappings) in one example input or output. */
+export const MAX_EXAMPLE_NODES = 2000;
+
+/** Number of values in a plain JSON value, counting no further than limit + 1. */
+function countNodes(value: unknown, limit: number): number {
+  const stack: unknown[] = [value];
+  let n = 0;
+  while (stack.length > 0 && n <= limit) {
+    const v = stack.pop();
+    n++;
+    if (Array.isArray(v)) stack.push(...v.slice(0, limit + 1));
+    else if (typeof v === "object" && v !== null) stack.push(...Object.values(v).slice(0, limit + 1));
+  }
+  return n;
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export function checkManifest(skill: SkillFiles, policy: Policy): ManifestResult {
@@ -70,8 +88,14 @@ export function checkManifest(skill: SkillFiles, policy: Policy): ManifestResult
   for (const p of parsed.findings) add("manifest.yaml", "high", p, p.message);
   if (parsed.findings.length > 0) return { findings };
   const place = (m: ManifestMessage) => parsed.locate(m.pointer, m.target);
+  const perRule = new Map<string, number>();
   const report = (rule: string, messages: ManifestMessage[], severity: Severity = "high") => {
-    for (const m of messages) add(rule, severity, place(m), m.message);
+    for (const m of messages) {
+      const n = (perRule.get(rule) ?? 0) + 1;
+      perRule.set(rule, n);
+      if (n <= MAX_PER_RULE) add(rule, severity, place(m), m.message);
+      else if (n === MAX_PER_RULE + 1) add(rule, severity, place(m), `more ${rule} problems from here on are not listed; fix the ones above first`);
+    }
   };
 
   const value = parsed.value;
@@ -125,6 +149,12 @@ export function checkManifest(skill: SkillFiles, policy: Policy): ManifestResult
       for (const key of ["input", "output"] as const) {
         const validate = schemas[key]?.validate;
         if (!validate || !isObject(example[key])) continue;
+        // Validation runs on the host: bound the data so no schema keyword (uniqueItems,
+        // contains, patterns) can be made to take unbounded time.
+        if (countNodes(example[key], MAX_EXAMPLE_NODES) > MAX_EXAMPLE_NODES) {
+          add(`manifest.example-${key}`, "high", parsed.locate(`/examples/${i}/${key}`), `examples[${i}].${key}: more than ${MAX_EXAMPLE_NODES} values; examples must be small samples`);
+          continue;
+        }
         if (!validate(example[key])) report(`manifest.example-${key}`, explainAjvErrors(validate.errors, `/examples/${i}/${key}`));
       }
     });

@@ -139,7 +139,7 @@ function collapseChoices(errors: ErrorObject[]): Array<{ error: ErrorObject; mes
     // Branch errors reached through $ref carry the ref's schemaPath, so branches are told
     // apart by place: errors at the same node are the failed alternatives.
     const branch = errors.filter((b) => b !== e && (b.instancePath === e.instancePath || b.schemaPath.startsWith(e.schemaPath + "/")));
-    const deeper = errors.filter((b) => b.instancePath.startsWith(e.instancePath + "/") && b.schemaPath.startsWith(e.schemaPath + "/"));
+    const deeper = errors.filter((b) => b.instancePath.startsWith(e.instancePath + "/"));
     for (const b of branch) if (b.instancePath === e.instancePath) dropped.add(b);
     if (deeper.length > 0) dropped.add(e);
     else if (e.instancePath === "/permissions/network") custom.set(e, `must be "none" or a list of {host, port}${" (got " + describeValue(e.data) + ")"}`);

@@ -31,7 +31,9 @@ export function isUnsafePattern(pattern: string): boolean {
   let riskyClosed = false;
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i] as string;
-    const quantifierHere = ch === "*" || ch === "+" || (ch === "{" && /^\{\d*,?\d*\}/.test(pattern.slice(i)) && !/^\{\d+\}|^\{[01],1\}|^\{0,1\}/.test(pattern.slice(i)));
+    // Any repetition that can repeat more than once: *, +, {n} / {n,} / {n,m} other than {0}, {1}, {0,1}, {1,1}.
+    const brace = ch === "{" ? /^\{(\d*)(,?)(\d*)\}/.exec(pattern.slice(i)) : null;
+    const quantifierHere = ch === "*" || ch === "+" || (brace !== null && !(Number(brace[2] ? brace[3] || Infinity : brace[1]) <= 1));
     if (quantifierHere && riskyClosed) return true;
     riskyClosed = false;
     if (ch === "\\") {
@@ -64,7 +66,7 @@ export interface CompiledUserSchema {
   problems: ManifestMessage[];
 }
 
-export function compileUserSchema(schema: unknown, pointer: string): CompiledUserSchema {
+function newAjv(): Ajv2020 {
   const ajv = new Ajv2020({
     allErrors: true,
     verbose: true,
@@ -77,10 +79,20 @@ export function compileUserSchema(schema: unknown, pointer: string): CompiledUse
     code: { regExp: safeRegExp as never },
   });
   addFormats(ajv);
+  return ajv;
+}
+
+let shared: Ajv2020 | undefined;
+
+export function compileUserSchema(schema: unknown, pointer: string): CompiledUserSchema {
   const label = pointerToPath(pointer);
   if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
     return { problems: [{ pointer, target: "value", message: `${label}: must be a JSON Schema (a mapping)` }] };
   }
+  // A schema naming itself ($id) would stay registered: it gets an instance of its own.
+  // Others share one instance and are removed from its cache once compiled.
+  const ownsIds = JSON.stringify(schema).includes('"$id"');
+  const ajv = ownsIds ? newAjv() : (shared ??= newAjv());
   try {
     if (!ajv.validateSchema(schema)) {
       return { problems: explainAjvErrors(ajv.errors, pointer).map((m) => ({ ...m, message: `${m.message} (in the JSON Schema)` })) };
@@ -89,5 +101,7 @@ export function compileUserSchema(schema: unknown, pointer: string): CompiledUse
   } catch (err) {
     const reason = String((err as Error).message ?? err).replace(/^strict mode: /, "").slice(0, 300);
     return { problems: [{ pointer, target: "value", message: `${label}: not a usable JSON Schema: ${reason}` }] };
+  } finally {
+    if (!ownsIds) ajv.removeSchema(schema);
   }
 }

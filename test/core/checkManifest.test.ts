@@ -204,3 +204,24 @@ describe("checkManifest: semantic checks", () => {
     expect(dup.findings.map((f) => [f.rule, f.line])).toEqual([["manifest.card", 3]]);
   });
 });
+
+describe("checkManifest: bounds", () => {
+  it("refuses oversized example data instead of validating it on the host", () => {
+    const list = "[" + Array.from({ length: 3000 }, (_, i) => String(i)).join(", ") + "]";
+    const text = edit("input: { path: data.csv, column: price }", `input: { path: data.csv, column: price, extra: ${list} }`, edit("  additionalProperties: false\n", ""));
+    const r = checkManifest(skillWith(text), policy);
+    expect(brief(r.findings)).toEqual(["manifest.example-input@35:12 examples[0].input: more than 2000 values; examples must be small samples"]);
+  });
+
+  it("caps the number of findings of one rule", () => {
+    const junk = Array.from({ length: 120 }, (_, i) => `junk${i}: 1`).join("\n") + "\n";
+    const r = checkManifest(skillWith(valid + junk), policy);
+    expect(r.findings).toHaveLength(51);
+    expect(r.findings[50]?.message).toBe("more manifest.schema problems from here on are not listed; fix the ones above first");
+  });
+
+  it("explains a bad network endpoint at the endpoint, not the whole choice", () => {
+    const r = checkManifest(skillWith(edit("  network: none", '  network: [{ host: api.example.org, port: "443" }]')), policy);
+    expect(brief(r.findings)).toEqual(['manifest.schema@10:44 permissions.network[0].port: must be integer (got "443")']);
+  });
+});

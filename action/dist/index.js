@@ -51509,7 +51509,7 @@ function collapseChoices(errors) {
   for (const e of errors) {
     if (e.keyword !== "oneOf" && e.keyword !== "anyOf") continue;
     const branch = errors.filter((b2) => b2 !== e && (b2.instancePath === e.instancePath || b2.schemaPath.startsWith(e.schemaPath + "/")));
-    const deeper = errors.filter((b2) => b2.instancePath.startsWith(e.instancePath + "/") && b2.schemaPath.startsWith(e.schemaPath + "/"));
+    const deeper = errors.filter((b2) => b2.instancePath.startsWith(e.instancePath + "/"));
     for (const b2 of branch) if (b2.instancePath === e.instancePath) dropped.add(b2);
     if (deeper.length > 0) dropped.add(e);
     else if (e.instancePath === "/permissions/network") custom.set(e, `must be "none" or a list of {host, port}${" (got " + describeValue(e.data) + ")"}`);
@@ -57174,7 +57174,8 @@ function isUnsafePattern(pattern) {
   let riskyClosed = false;
   for (let i2 = 0; i2 < pattern.length; i2++) {
     const ch = pattern[i2];
-    const quantifierHere = ch === "*" || ch === "+" || ch === "{" && /^\{\d*,?\d*\}/.test(pattern.slice(i2)) && !/^\{\d+\}|^\{[01],1\}|^\{0,1\}/.test(pattern.slice(i2));
+    const brace = ch === "{" ? /^\{(\d*)(,?)(\d*)\}/.exec(pattern.slice(i2)) : null;
+    const quantifierHere = ch === "*" || ch === "+" || brace !== null && !(Number(brace[2] ? brace[3] || Infinity : brace[1]) <= 1);
     if (quantifierHere && riskyClosed) return true;
     riskyClosed = false;
     if (ch === "\\") {
@@ -57199,7 +57200,7 @@ function safeRegExp(pattern, flags) {
   const re = new RegExp(pattern, flags);
   return { test: (s) => s.length <= MAX_PATTERN_SUBJECT && re.test(s) };
 }
-function compileUserSchema(schema, pointer) {
+function newAjv() {
   const ajv = new import__2.Ajv2020({
     allErrors: true,
     verbose: true,
@@ -57212,10 +57213,16 @@ function compileUserSchema(schema, pointer) {
     code: { regExp: safeRegExp }
   });
   addFormats(ajv);
+  return ajv;
+}
+var shared;
+function compileUserSchema(schema, pointer) {
   const label = pointerToPath(pointer);
   if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
     return { problems: [{ pointer, target: "value", message: `${label}: must be a JSON Schema (a mapping)` }] };
   }
+  const ownsIds = JSON.stringify(schema).includes('"$id"');
+  const ajv = ownsIds ? newAjv() : shared ??= newAjv();
   try {
     if (!ajv.validateSchema(schema)) {
       return { problems: explainAjvErrors(ajv.errors, pointer).map((m) => ({ ...m, message: `${m.message} (in the JSON Schema)` })) };
@@ -57224,6 +57231,8 @@ function compileUserSchema(schema, pointer) {
   } catch (err) {
     const reason2 = String(err.message ?? err).replace(/^strict mode: /, "").slice(0, 300);
     return { problems: [{ pointer, target: "value", message: `${label}: not a usable JSON Schema: ${reason2}` }] };
+  } finally {
+    if (!ownsIds) ajv.removeSchema(schema);
   }
 }
 
@@ -57239,6 +57248,19 @@ function manifestValidator() {
     validator = ajv.compile(skill_v1_default);
   }
   return validator;
+}
+var MAX_PER_RULE = 50;
+var MAX_EXAMPLE_NODES = 2e3;
+function countNodes(value, limit) {
+  const stack = [value];
+  let n = 0;
+  while (stack.length > 0 && n <= limit) {
+    const v = stack.pop();
+    n++;
+    if (Array.isArray(v)) stack.push(...v.slice(0, limit + 1));
+    else if (typeof v === "object" && v !== null) stack.push(...Object.values(v).slice(0, limit + 1));
+  }
+  return n;
 }
 var isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 function checkManifest(skill, policy) {
@@ -57262,8 +57284,14 @@ function checkManifest(skill, policy) {
   for (const p2 of parsed.findings) add("manifest.yaml", "high", p2, p2.message);
   if (parsed.findings.length > 0) return { findings };
   const place = (m) => parsed.locate(m.pointer, m.target);
+  const perRule = /* @__PURE__ */ new Map();
   const report = (rule, messages, severity = "high") => {
-    for (const m of messages) add(rule, severity, place(m), m.message);
+    for (const m of messages) {
+      const n = (perRule.get(rule) ?? 0) + 1;
+      perRule.set(rule, n);
+      if (n <= MAX_PER_RULE) add(rule, severity, place(m), m.message);
+      else if (n === MAX_PER_RULE + 1) add(rule, severity, place(m), `more ${rule} problems from here on are not listed; fix the ones above first`);
+    }
   };
   const value = parsed.value;
   let schemaOk;
@@ -57312,6 +57340,10 @@ function checkManifest(skill, policy) {
       for (const key2 of ["input", "output"]) {
         const validate2 = schemas[key2]?.validate;
         if (!validate2 || !isObject(example[key2])) continue;
+        if (countNodes(example[key2], MAX_EXAMPLE_NODES) > MAX_EXAMPLE_NODES) {
+          add(`manifest.example-${key2}`, "high", parsed.locate(`/examples/${i2}/${key2}`), `examples[${i2}].${key2}: more than ${MAX_EXAMPLE_NODES} values; examples must be small samples`);
+          continue;
+        }
         if (!validate2(example[key2])) report(`manifest.example-${key2}`, explainAjvErrors(validate2.errors, `/examples/${i2}/${key2}`));
       }
     });
@@ -57962,9 +57994,10 @@ function toExampleRecord(o2) {
   };
 }
 function parseHarnessOutput(stdout) {
-  const channel = { framed: false, records: /* @__PURE__ */ new Map(), done: false, forgeries: [] };
+  const channel = { framed: false, records: /* @__PURE__ */ new Map(), done: false, forgeries: [], truncated: false };
   const lines = stdout.split("\n");
-  const complete = stdout.endsWith("\n") ? lines.slice(0, -1) : lines;
+  const complete = lines.slice(0, -1);
+  channel.truncated = !stdout.endsWith("\n") && stdout.length > 0;
   const header2 = complete[0] ?? "";
   const nonce = header2.startsWith(FRAME_PREFIX) ? header2.slice(FRAME_PREFIX.length) : "";
   if (!NONCE.test(nonce)) return channel;
@@ -58007,10 +58040,6 @@ function parseHarnessOutput(stdout) {
       forged(line, "a framed record of unknown type");
     }
   }
-  if (!stdout.endsWith("\n") && stdout.length > 0) {
-    const last2 = lines[lines.length - 1];
-    if (channel.framed) forged(last2, "an unterminated line at the end of the channel");
-  }
   return channel;
 }
 
@@ -58037,7 +58066,7 @@ function limitFindings(rec, ctx) {
       return [exampleFinding(ctx, "dynamic.timeout", "high", `killed after ${seconds(rec.durationMs)} (timeout ${formatDuration(l.timeoutMs)})`)];
     case "oom":
       return [
-        exampleFinding(ctx, "dynamic.memory", "high", `out of memory at ${formatSize(l.memoryBytes)} (peak resident ${formatSize(rec.maxRssKb * 1024)})`)
+        exampleFinding(ctx, "dynamic.memory", "high", `out of memory at ${formatSize(l.memoryBytes)} (peak resident ${Math.round(rec.maxRssKb / 1024)} MiB)`)
       ];
     case "output-limit":
       return [
@@ -58328,7 +58357,7 @@ var WRITE_FLAG = /\b(?:O_WRONLY|O_RDWR|O_TRUNC|O_APPEND)\b/;
 var CREATE_FLAG = /\b(?:O_CREAT|O_TMPFILE)\b/;
 function openAccess(flags) {
   let bits = 0;
-  for (const hex of flags.matchAll(/(?:^|\|)0x([0-9a-f]+)/g)) bits |= parseInt(hex[1], 16);
+  for (const hex of flags.matchAll(/(?:^|\||Flags: )0x([0-9a-f]+)/g)) bits |= parseInt(hex[1], 16);
   if (CREATE_FLAG.test(flags) || bits & 64 || (bits & 4259840) === 4259840) return "create";
   if (WRITE_FLAG.test(flags) || bits & (1 | 2 | 512 | 1024)) return "write";
   return "read";
@@ -58583,6 +58612,7 @@ function brokenReason(run2, channel, memoryBytes) {
   if (!channel.framed) return `the harness never opened its channel (exit code ${run2.exitCode ?? "none"})${tail2}`;
   if (channel.fatal) return `the harness refused the job: ${channel.fatal}`;
   if (run2.exitCode !== 0) return `the harness was killed or failed (exit code ${run2.exitCode ?? "none"})${tail2}`;
+  if (channel.truncated) return "the harness channel was cut off in the middle of a record";
   if (!channel.done) return "the harness channel ended without its done record";
   return void 0;
 }
@@ -59026,7 +59056,7 @@ var MAGIC = [
   ["WebAssembly", Buffer.from([0, 97, 115, 109])]
 ];
 var MAX_DEPTH = 16;
-var MAX_PER_RULE = 20;
+var MAX_PER_RULE2 = 20;
 var SNIFF_BYTES = 8192;
 function binaryReason(name, head) {
   const dot = name.lastIndexOf(".");
@@ -59058,13 +59088,13 @@ async function readSkill(root, repoPath, limits2) {
   const add = (rule, severity, rel, message, file = rel ? `${repoPath}/${rel}` : repoPath) => {
     const n = (perRule.get(rule) ?? 0) + 1;
     perRule.set(rule, n);
-    if (n <= MAX_PER_RULE) findings.push({ rule, severity, gate: "checkout", skill: name, file, line: 1, message });
+    if (n <= MAX_PER_RULE2) findings.push({ rule, severity, gate: "checkout", skill: name, file, line: 1, message });
   };
   const result = () => {
     for (const [rule, n] of perRule) {
-      if (n > MAX_PER_RULE) {
+      if (n > MAX_PER_RULE2) {
         const first2 = findings.find((f) => f.rule === rule);
-        findings.push({ ...first2, file: repoPath, message: `${n - MAX_PER_RULE} more ${rule} findings in ${repoPath} not listed` });
+        findings.push({ ...first2, file: repoPath, message: `${n - MAX_PER_RULE2} more ${rule} findings in ${repoPath} not listed` });
       }
     }
     return { name, repoPath, files, findings };
@@ -60483,7 +60513,7 @@ async function setupSandbox(log) {
   const script = join13(packageRoot(), "scripts", "setup.sh");
   if (!existsSync3(script)) throw new SandboxSetupError(`setup script not found at ${script}`, script);
   const [cmd, ...args] = setupCommand(script, process.getuid?.());
-  log(`::group::skillgate: setting up the sandbox (${[cmd, ...args].join(" ")})`);
+  log(workflowCommand("group", {}, `skillgate: setting up the sandbox (${[cmd, ...args].join(" ")})`));
   try {
     await new Promise((resolve2, reject) => {
       const child = spawn3(cmd, args, { stdio: ["ignore", "inherit", "inherit"], cwd: packageRoot() });
@@ -60502,7 +60532,7 @@ async function setupSandbox(log) {
       });
     });
   } finally {
-    log("::endgroup::");
+    log(workflowCommand("endgroup", {}, ""));
   }
 }
 
@@ -60514,7 +60544,7 @@ async function runAction(io) {
   try {
     inputs = readInputs(io.env);
   } catch (err) {
-    io.out(`::error title=skillgate: bad input::${escapeData(err.message)}`);
+    io.out(workflowCommand("error", { title: "skillgate: bad input" }, err.message));
     return 1;
   }
   const workspace = io.env.GITHUB_WORKSPACE || process.cwd();
@@ -60555,21 +60585,21 @@ async function check2(inputs, workspace, temp, io) {
       removed = diff.removed;
       io.out(`skillgate: ${only.length} changed skill(s)${removed.length ? `, ${removed.length} removed` : ""} since ${baseCommit.slice(0, 12)}`);
     } catch (err) {
-      io.out(`::warning title=skillgate: checking every skill::${escapeData(`cannot diff against ${choice.base}: ${err.message}. Use actions/checkout with fetch-depth: 0.`)}`);
+      io.out(workflowCommand("warning", { title: "skillgate: checking every skill" }, `cannot diff against ${choice.base}: ${err.message}. Use actions/checkout with fetch-depth: 0.`));
     }
   }
   if (inputs.setupSandbox) {
     try {
       await setupSandbox(io.out);
     } catch (err) {
-      io.out(`::error title=skillgate: sandbox setup failed::${escapeData(err.message)}`);
+      io.out(workflowCommand("error", { title: "skillgate: sandbox setup failed" }, err.message));
     }
   }
   try {
     const image = await ensureImage({ progress: (l) => io.out(`skillgate image: ${l}`) });
     io.out(`skillgate: sandbox image ${image.tag}${image.built ? " (built)" : ""}`);
   } catch (err) {
-    io.out(`::warning title=skillgate: sandbox image::${escapeData(err.message)}`);
+    io.out(workflowCommand("warning", { title: "skillgate: sandbox image" }, err.message));
   }
   const workDir = await mkdtemp(join14(temp, "skillgate-work-"));
   try {
@@ -60596,7 +60626,7 @@ async function resolveCommit(workspace, ref, io) {
       await exec2("git", ["fetch", "--no-tags", "--quiet", "--depth=1", "origin", ref], { cwd: workspace, timeout: 12e4 });
       return await revParse();
     } catch (err) {
-      io.out(`::warning title=skillgate: base not found::${escapeData(`${ref} is not in the checkout and could not be fetched (${err.message.split("\n")[0]})`)}`);
+      io.out(workflowCommand("warning", { title: "skillgate: base not found" }, `${ref} is not in the checkout and could not be fetched (${err.message.split("\n")[0]})`));
       return void 0;
     }
   }
@@ -60628,8 +60658,7 @@ runAction({ env: process.env, out: (line) => process.stdout.write(line + "\n") }
     process.exitCode = code;
   },
   (err) => {
-    process.stdout.write(`::error title=skillgate: internal error::${String(err instanceof Error ? err.stack ?? err.message : err).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A")}
-`);
+    process.stdout.write(workflowCommand("error", { title: "skillgate: internal error" }, String(err instanceof Error ? err.stack ?? err.message : err)) + "\n");
     process.exitCode = 1;
   }
 );

@@ -23,7 +23,7 @@ import { appendOutputs, appendSummary } from "./githubFiles.js";
 import { readInputs, type ActionInputs } from "./inputs.js";
 import { renderJobSummary } from "./jobSummary.js";
 import { setupSandbox } from "./setupSandbox.js";
-import { escapeData } from "./workflowCommands.js";
+import { workflowCommand } from "./workflowCommands.js";
 
 const exec = promisify(execFile);
 export const INFORMATION_URI = "https://github.com/skillgate/skillgate";
@@ -40,7 +40,7 @@ export async function runAction(io: ActionIO): Promise<number> {
   try {
     inputs = readInputs(io.env);
   } catch (err) {
-    io.out(`::error title=skillgate: bad input::${escapeData((err as Error).message)}`);
+    io.out(workflowCommand("error", { title: "skillgate: bad input" }, (err as Error).message));
     return 1;
   }
   const workspace = io.env.GITHUB_WORKSPACE || process.cwd();
@@ -86,7 +86,7 @@ async function check(inputs: ActionInputs, workspace: string, temp: string, io: 
       removed = diff.removed;
       io.out(`skillgate: ${only.length} changed skill(s)${removed.length ? `, ${removed.length} removed` : ""} since ${baseCommit.slice(0, 12)}`);
     } catch (err) {
-      io.out(`::warning title=skillgate: checking every skill::${escapeData(`cannot diff against ${choice.base}: ${(err as Error).message}. Use actions/checkout with fetch-depth: 0.`)}`);
+      io.out(workflowCommand("warning", { title: "skillgate: checking every skill" }, `cannot diff against ${choice.base}: ${(err as Error).message}. Use actions/checkout with fetch-depth: 0.`));
     }
   }
 
@@ -95,7 +95,7 @@ async function check(inputs: ActionInputs, workspace: string, temp: string, io: 
       await setupSandbox(io.out);
     } catch (err) {
       // Carry on: the pipeline's preflight turns a missing sandbox into verdict error with the fix.
-      io.out(`::error title=skillgate: sandbox setup failed::${escapeData((err as Error).message)}`);
+      io.out(workflowCommand("error", { title: "skillgate: sandbox setup failed" }, (err as Error).message));
     }
   }
   try {
@@ -104,7 +104,7 @@ async function check(inputs: ActionInputs, workspace: string, temp: string, io: 
     io.out(`skillgate: sandbox image ${image.tag}${image.built ? " (built)" : ""}`);
   } catch (err) {
     // Carry on: the pipeline's preflight turns a missing image into verdict error with the fix.
-    io.out(`::warning title=skillgate: sandbox image::${escapeData((err as Error).message)}`);
+    io.out(workflowCommand("warning", { title: "skillgate: sandbox image" }, (err as Error).message));
   }
 
   const workDir = await mkdtemp(join(temp, "skillgate-work-"));
@@ -134,7 +134,7 @@ async function resolveCommit(workspace: string, ref: string, io: ActionIO): Prom
       await exec("git", ["fetch", "--no-tags", "--quiet", "--depth=1", "origin", ref], { cwd: workspace, timeout: 120_000 });
       return await revParse();
     } catch (err) {
-      io.out(`::warning title=skillgate: base not found::${escapeData(`${ref} is not in the checkout and could not be fetched (${(err as Error).message.split("\n")[0]})`)}`);
+      io.out(workflowCommand("warning", { title: "skillgate: base not found" }, `${ref} is not in the checkout and could not be fetched (${(err as Error).message.split("\n")[0]})`));
       return undefined;
     }
   }

@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../src/packageRoot.js";
+import { workflowCommand } from "./workflowCommands.js";
 
 export class SandboxSetupError extends Error {
   constructor(message: string, readonly script: string) {
@@ -26,7 +27,7 @@ export async function setupSandbox(log: (line: string) => void): Promise<void> {
   const script = join(packageRoot(), "scripts", "setup.sh");
   if (!existsSync(script)) throw new SandboxSetupError(`setup script not found at ${script}`, script);
   const [cmd, ...args] = setupCommand(script, process.getuid?.());
-  log(`::group::skillgate: setting up the sandbox (${[cmd, ...args].join(" ")})`);
+  log(workflowCommand("group", {}, `skillgate: setting up the sandbox (${[cmd, ...args].join(" ")})`));
   try {
     await new Promise<void>((resolve, reject) => {
       const child = spawn(cmd!, args, { stdio: ["ignore", "inherit", "inherit"], cwd: packageRoot() });
@@ -45,6 +46,6 @@ export async function setupSandbox(log: (line: string) => void): Promise<void> {
       });
     });
   } finally {
-    log("::endgroup::");
+    log(workflowCommand("endgroup", {}, ""));
   }
 }

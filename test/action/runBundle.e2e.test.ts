@@ -5,22 +5,18 @@
  * policy that tries to switch the gates off), with the real Docker + runsc sandbox.
  * Without the sandbox this test FAILS (beforeAll throws); it never skips.
  */
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { createDockerSandbox } from "../../src/sandbox/dockerSandbox.js";
 import { ensureImage } from "../../src/sandbox/ensureImage.js";
 import { validateSarif } from "../fixtures/sarif-schema/validateSarif.js";
-import { parseCommand, parseOutputFile } from "./runnerProtocol.js";
+import { bundle, repo, runBundledAction, type ActionRun } from "./actionHarness.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const bundle = join(repo, "action", "dist", "index.js");
 const tmp = mkdtempSync(join(tmpdir(), "sg-action-e2e-"));
 const workspace = join(tmp, "workspace");
 let baseSha = "";
@@ -33,64 +29,6 @@ function git(...args: string[]): string {
 
 function addSkill(name: string): void {
   cpSync(join(repo, "examples", "skills", name), join(workspace, "skills", name), { recursive: true });
-}
-
-/** INPUT_* as the runner sets them: every input of action.yml with its default, then the step's `with:`. */
-function inputEnv(withInputs: Record<string, string>): Record<string, string> {
-  const meta = parse(readFileSync(join(repo, "action", "action.yml"), "utf8")) as { inputs: Record<string, { default?: string }> };
-  const env: Record<string, string> = {};
-  for (const [name, spec] of Object.entries(meta.inputs)) env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = spec.default ?? "";
-  for (const [name, value] of Object.entries(withInputs)) env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = value;
-  return env;
-}
-
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  summary: string;
-  outputs: Record<string, string>;
-  commands: ReturnType<typeof parseCommand>[];
-}
-
-async function runAction(name: string, event: { name: string; payload: unknown }, withInputs: Record<string, string>): Promise<RunResult> {
-  const dir = join(tmp, name);
-  mkdirSync(join(dir, "runner-temp"), { recursive: true });
-  const eventPath = join(dir, "event.json");
-  writeFileSync(eventPath, JSON.stringify(event.payload));
-  const summaryPath = join(dir, "step_summary.md");
-  const outputPath = join(dir, "output.txt");
-  writeFileSync(summaryPath, "");
-  writeFileSync(outputPath, "");
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    HOME: tmp,
-    CI: "true",
-    GITHUB_ACTIONS: "true",
-    GITHUB_EVENT_NAME: event.name,
-    GITHUB_EVENT_PATH: eventPath,
-    GITHUB_WORKSPACE: workspace,
-    GITHUB_STEP_SUMMARY: summaryPath,
-    GITHUB_OUTPUT: outputPath,
-    GITHUB_REPOSITORY: "Codertocat/Hello-World",
-    RUNNER_TEMP: join(dir, "runner-temp"),
-    SKILLGATE_SANDBOX_IMAGE: imageTag,
-    ...inputEnv(withInputs),
-  };
-  const child = spawn(process.execPath, [bundle], { cwd: workspace, env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolveExit) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), 8 * 60_000);
-    child.on("exit", (c) => {
-      clearTimeout(timer);
-      resolveExit(c);
-    });
-  });
-  const commands = stdout.split("\n").filter((l) => l.startsWith("::")).map(parseCommand);
-  return { code, stdout, stderr, summary: readFileSync(summaryPath, "utf8"), outputs: parseOutputFile(readFileSync(outputPath, "utf8")), commands };
 }
 
 beforeAll(async () => {
@@ -130,9 +68,9 @@ function pullRequestPayload(): unknown {
 }
 
 describe("bundled Action on a pull request", () => {
-  let run: RunResult;
+  let run: ActionRun;
   beforeAll(async () => {
-    run = await runAction("pr", { name: "pull_request", payload: pullRequestPayload() }, { "fail-on": "fail", "sarif-file": "out/skillgate.sarif", "setup-sandbox": "false" });
+    run = await runBundledAction({ tmp, workspace, name: "pr", event: { name: "pull_request", payload: pullRequestPayload() }, env: { SKILLGATE_SANDBOX_IMAGE: imageTag } }, { "fail-on": "fail", "sarif-file": "out/skillgate.sarif", "setup-sandbox": "false" });
   }, 600_000);
 
   it("exits 1 because a changed skill fails (fail-on: fail)", () => {
@@ -192,7 +130,7 @@ describe("bundled Action on a pull request", () => {
 
 describe("bundled Action on the push of a new branch, fail-on: never", () => {
   it("checks every skill, reports the failure and still exits 0", async () => {
-    const run = await runAction("push", { name: "push", payload: { ref: "refs/heads/feature", before: "0".repeat(40), after: headSha, repository: { default_branch: "main" } } }, { "fail-on": "never", "setup-sandbox": "false" });
+    const run = await runBundledAction({ tmp, workspace, name: "push", env: { SKILLGATE_SANDBOX_IMAGE: imageTag }, event: { name: "push", payload: { ref: "refs/heads/feature", before: "0".repeat(40), after: headSha, repository: { default_branch: "main" } } } }, { "fail-on": "never", "setup-sandbox": "false" });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain("new branch");
     // the branch's own .github/skillgate.yml is ignored: the policy comes from the default branch

@@ -1,0 +1,68 @@
+/**
+ * Behaviour trace through the runsc-trace runtime: the returned text holds the
+ * skill's syscalls (openat, connect, execve) and no runsc log is left behind.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { countLeftovers, requireSandbox } from "../helpers/sandbox.js";
+import type { Sandbox, SandboxRunRequest } from "../../src/sandbox/sandbox.js";
+
+const MiB = 1024 * 1024;
+const req = (code: string, trace: boolean): SandboxRunRequest => ({
+  cmd: ["python3", "-c", code],
+  mounts: [],
+  env: { PATH: "/usr/bin:/bin" },
+  trace,
+  label: "test-trace",
+  limits: { wallMs: 20_000, memoryBytes: 256 * MiB, cpus: 1, processes: 32, tmpfsBytes: 16 * MiB, outputBytes: MiB, fileSizeBytes: 16 * MiB },
+});
+
+const hostile =
+  "import socket, subprocess\n" +
+  "open('/etc/hostname').read()\n" +
+  "s = socket.socket(); s.settimeout(2)\n" +
+  "try: s.connect(('1.2.3.4', 80))\n" +
+  "except OSError as e: print('connect', e.errno)\n" +
+  "subprocess.run(['/usr/bin/id', '-u'])\n";
+
+let sandbox: Sandbox;
+beforeAll(async () => {
+  sandbox = await requireSandbox();
+});
+
+describe("trace capture", () => {
+  it("returns the skill's openat, connect and execve lines and deletes every runsc log", async () => {
+    const r = await sandbox.run(req(hostile, true));
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain("10001");
+    const trace = r.trace ?? "";
+    expect(trace).toMatch(/ X openat\(.*\/etc\/hostname/);
+    expect(trace).toMatch(/ X connect\(.*Addr: 1\.2\.3\.4, Port: 80/);
+    expect(trace).toMatch(/ X execve\(.*\/usr\/bin\/id/);
+    // only this container's boot log: its id is in the header
+    expect(trace).toContain(r.containerId);
+    const left = await countLeftovers();
+    expect(left.traceFiles).toBe(0);
+  });
+
+  it("tells concurrent traced runs apart by container id", async () => {
+    const [a, b] = await Promise.all([
+      sandbox.run(req("open('/etc/hostname').read()", true)),
+      sandbox.run(req("open('/etc/passwd').read()", true)),
+    ]);
+    expect(a?.trace).toMatch(/openat\(.*\/etc\/hostname/);
+    expect(a?.trace).not.toMatch(/openat\(.*\/etc\/passwd/);
+    expect(b?.trace).toMatch(/openat\(.*\/etc\/passwd/);
+    expect(b?.trace).not.toMatch(/openat\(.*\/etc\/hostname/);
+    expect(a?.trace).not.toContain(b?.containerId);
+  });
+
+  it("records no trace without trace: true", async () => {
+    const r = await sandbox.run(req(hostile, false));
+    expect(r.trace).toBeUndefined();
+    expect(r.stdout).toContain("connect");
+  });
+
+  it("leaves no container, runsc process or trace file behind", async () => {
+    expect(await countLeftovers()).toEqual({ containers: 0, runscProcesses: 0, traceFiles: 0 });
+  });
+});

@@ -16,6 +16,7 @@ import { repo, runBundledAction } from "./actionHarness.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "sg-action-closed-"));
 const workspace = join(tmp, "workspace");
+let firstCommit = "";
 const git = (...args: string[]) => execFileSync("git", args, { cwd: workspace, encoding: "utf8", env: { PATH: process.env.PATH, HOME: tmp } }).trim();
 
 beforeAll(() => {
@@ -26,6 +27,10 @@ beforeAll(() => {
   cpSync(join(repo, "examples", "skills", "word-count"), join(workspace, "skills", "word-count"), { recursive: true });
   git("add", "-A");
   git("commit", "-q", "-m", "one passing skill");
+  firstCommit = git("rev-parse", "HEAD");
+  cpSync(join(repo, "examples", "skills", "json-pick"), join(workspace, "sub", "skills", "json-pick"), { recursive: true });
+  git("add", "-A");
+  git("commit", "-q", "-m", "a skills repository in a subfolder");
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -57,6 +62,22 @@ describe("bundled Action without a sandbox", () => {
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.outputs.verdict).toBe("error");
     expect(run.commands.some((c) => c.name === "error")).toBe(true);
+  }, 180_000);
+
+  it("with path: sub, diffs and reports relative to the repository root", async () => {
+    const push = { name: "push", payload: { ref: "refs/heads/main", before: firstCommit, repository: { default_branch: "main" } } };
+    const run = await runBundledAction(
+      { tmp, workspace, name: "subfolder", event: push, env: { DOCKER_HOST: `unix://${join(tmp, "no-docker.sock")}` }, timeoutMs: 120_000 },
+      { path: "sub", "setup-sandbox": "false", "sarif-file": "sub.sarif" },
+    );
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toContain("1 changed skill(s)");
+    expect(JSON.parse(run.outputs["failed-skills"]!)).toEqual(["json-pick"]);
+    expect(run.commands.some((c) => c.name === "error" && c.props.file === "sub/skills/json-pick/skill.yaml")).toBe(true);
+    const sarif = JSON.parse(readFileSync(join(workspace, "sub.sarif"), "utf8"));
+    expect(validateSarif(sarif)).toEqual([]);
+    const uris = sarif.runs[0].results.map((r: any) => r.locations[0].physicalLocation.artifactLocation.uri);
+    expect(uris).toEqual(["sub/skills/json-pick/skill.yaml"]);
   }, 180_000);
 
   it("rejects a bad input with an error naming it, exit 1", async () => {

@@ -102,6 +102,8 @@ describe("bundled Action on a pull request", () => {
     expect(run.summary).not.toContain("skills/slugify");
     expect(run.summary).toMatch(/\| .skills\/shell-out. \| ❌ fail/);
     expect(run.summary).toMatch(/\| .skills\/word-count. \| ✅ pass/);
+    // behaviour from the sandbox: shell-out's processes are listed
+    expect(run.summary).toMatch(/Behaviour: .*processes: [^\n]*ls/);
   });
 
   it("sets the outputs verdict, failed-skills and report-json", () => {

@@ -22,12 +22,14 @@ be analysed is a finding, a skill that cannot be analysed in time is an error.
 """
 
 import ast
+import codecs
 import io
 import json
 import os
 import re
 import signal
 import sys
+import tokenize
 
 SKILLS_ROOT = os.environ.get("SKILLGATE_SKILLS_ROOT", "/skills")
 MAX_JOB_BYTES = 4 << 20
@@ -163,15 +165,8 @@ class ModuleRules:
         return ""
 
     def report(self, rule, severity, node, message, evidence=None):
-        self.emit({
-            "rule": rule,
-            "severity": severity,
-            "file": self.rel,
-            "line": getattr(node, "lineno", 1),
-            "column": getattr(node, "col_offset", 0) + 1,
-            "message": message,
-            "evidence": evidence if evidence is not None else self.evidence(node),
-        })
+        self.emit(finding(rule, severity, self.rel, getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1,
+                          message, evidence if evidence is not None else self.evidence(node)))
 
     def walk(self):
         """Iterative walk (no recursion), recording parents; False when too deep."""
@@ -629,6 +624,7 @@ def analyse_skill(skill, forbidden, bandit_mod):
         with open(path, "rb") as fh:
             data = fh.read()
         try:
+            source_text(data, rel, emit)
             tree = ast.parse(data, filename=rel)
         except SyntaxError as e:
             emit(finding("static.syntax", "high", rel, e.lineno or 1, (e.offset or 1),
@@ -644,7 +640,7 @@ def analyse_skill(skill, forbidden, bandit_mod):
                          "code too deeply nested to parse (hides its content from analysis)", ""))
             unparsed.add(path)
             continue
-        lines = data.decode("utf-8", "replace").splitlines()
+        lines = source_text(data, rel, emit).splitlines()
         try:
             if not ModuleRules(tree, lines, rel, skill, forbidden, local, emit).run():
                 unparsed.add(path)
@@ -657,9 +653,50 @@ def analyse_skill(skill, forbidden, bandit_mod):
     return findings, errors
 
 
+def visible(text):
+    """Evidence and messages quote the skill: escape what would reorder or hide text where they are shown."""
+    return UNSAFE_CHARS_RE.sub(lambda m: "\\u%04x" % ord(m.group(0)), text)
+
+
 def finding(rule, severity, rel, line, column, message, evidence):
-    return {"rule": rule, "severity": severity, "file": rel, "line": int(line), "column": int(column),
-            "message": message, "evidence": evidence}
+    out = {"rule": rule, "severity": severity, "file": rel, "line": max(1, int(line)), "message": visible(message),
+           "evidence": visible(evidence)}
+    if column is not None:
+        out["column"] = int(column)
+    return out
+
+
+SAFE_ENCODINGS = {"utf-8", "utf-8-sig", "ascii", "iso8859-1", "cp1252"}
+COOKIE_RE = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+# Bidirectional controls reorder what a reviewer sees without changing what Python runs ("Trojan Source").
+BIDI_RE = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+UNSAFE_CHARS_RE = re.compile("[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069\u200b-\u200f\u061c\ufeff]")
+
+
+def source_text(data, rel, emit):
+    """The file's text as Python decodes it; flags encodings and characters that hide code from a reviewer."""
+    try:
+        enc = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        norm = codecs.lookup(enc).name
+    except (SyntaxError, LookupError):
+        enc, norm = "utf-8", "utf-8"
+    if norm not in SAFE_ENCODINGS:
+        head = data.split(b"\n", 2)[:2]
+        line = next((i for i, l in enumerate(head, 1) if COOKIE_RE.match(l.decode("latin-1"))), 1)
+        emit(finding("static.source-encoding", "medium", rel, line, 1,
+                     "declares source encoding '%s': text that looks harmless to a reviewer may decode to other code"
+                     % enc, enc))
+    try:
+        text = data.decode(enc, "replace")
+    except LookupError:
+        text = data.decode("utf-8", "replace")
+    for i, line_text in enumerate(text.splitlines(), 1):
+        m = BIDI_RE.search(line_text)
+        if m:
+            emit(finding("static.bidi-control", "high", rel, i, m.start() + 1,
+                         "bidirectional control character U+%04X reorders how this line displays; write it as an escape"
+                         % ord(m.group(0)), line_text.strip()[:200]))
+    return text
 
 
 BANDIT_SEVERITY = {"LOW": "low", "MEDIUM": "medium", "HIGH": "high"}
@@ -676,18 +713,20 @@ def run_bandit(bandit_mod, root, files, emit):
     for fname, reason in mgr.get_skipped():
         rel = os.path.relpath(fname, root).replace(os.sep, "/")
         emit(finding("static.too-complex", "high", rel, 1, 1, "Bandit could not analyse this file: %s" % reason, ""))
+    sources = {}
     for issue in mgr.get_issue_list():
         rel = os.path.relpath(issue.fname, root).replace(os.sep, "/")
-        code = ""
-        try:
-            with open(issue.fname, "rb") as fh:
-                src = fh.read().decode("utf-8", "replace").splitlines()
-            if 1 <= issue.lineno <= len(src):
-                code = src[issue.lineno - 1].strip()[:200]
-        except OSError:
-            pass
+        if issue.fname not in sources:
+            try:
+                with open(issue.fname, "rb") as fh:
+                    sources[issue.fname] = fh.read().decode("utf-8", "replace").splitlines()
+            except OSError:
+                sources[issue.fname] = []
+        src = sources[issue.fname]
+        code = src[issue.lineno - 1].strip()[:200] if 1 <= (issue.lineno or 0) <= len(src) else ""
+        # Bandit 1.6.2 reports no column.
         emit(finding("static.bandit.%s" % issue.test_id, BANDIT_SEVERITY.get(issue.severity, "medium"), rel,
-                     issue.lineno or 1, 1,
+                     issue.lineno or 1, None,
                      "%s (Bandit %s, confidence %s)" % (issue.text, issue.test, str(issue.confidence).lower()),
                      code))
 

@@ -20,6 +20,8 @@ export const STATIC_RULES: Readonly<Record<string, StaticRule>> = {
   "static.network": { severity: "high", description: "sockets and network clients (socket, ssl, http.client, urllib.request, ftplib, smtplib, asyncio.open_connection, requests, ...) while permissions.network is none" },
   "static.secret-path": { severity: "high", description: "a string naming a credential path (~/.aws, ~/.ssh, id_rsa, /proc/self/environ, .netrc, ...), also when split across concatenations or path joins" },
   "static.env-access": { severity: "low", description: "reads the whole environment (dict(os.environ), iteration, copies) rather than named variables" },
+  "static.source-encoding": { severity: "medium", description: "a coding cookie other than UTF-8/ASCII/Latin-1 (e.g. utf-7): text that looks like a comment to a reviewer may decode to code" },
+  "static.bidi-control": { severity: "high", description: "a Unicode bidirectional control character in the source (\"Trojan Source\"): the line displays differently from what Python runs" },
   "static.syntax": { severity: "high", description: "a Python file that does not parse: its content cannot be analysed" },
   "static.too-complex": { severity: "high", description: "a file nested too deeply (or too large) for the parser, the AST rules or Bandit: its content cannot be analysed" },
 };

@@ -126,6 +126,9 @@ describe("static gate: every fixture in ONE sandbox run", () => {
     const f = result.get("decode-exec")!.findings.find((x) => x.rule === "static.decode-exec" && x.line === 7)!;
     expect(f).toMatchObject({ gate: "static", skill: "decode-exec", file: "skills/decode-exec/main.py", severity: "critical", column: 5 });
     expect(f.evidence).toBe("builtins.exec");
+    const bandit = result.get("bandit")!.findings.find((x) => x.rule === "static.bandit.B311")!;
+    expect(bandit.column).toBeUndefined(); // Bandit 1.6.2 knows no column
+    expect(bandit.evidence).toBe("token = random.random()  # expect: static.bandit.B311");
     const forb = result.get("forbidden-import")!.findings.find((x) => x.rule === "static.forbidden-import")!;
     expect(forb).toMatchObject({ severity: "critical", line: 2, column: 1, evidence: "ctypes" });
   });
@@ -142,6 +145,13 @@ describe("static gate: every fixture in ONE sandbox run", () => {
     expect(sub.filter((f) => f.rule === "static.subprocess")).toEqual([]);
     expect(result.get("subprocess")!.findings.filter((f) => f.rule === "static.subprocess").length).toBeGreaterThanOrEqual(10);
     expect(result.get("network-allowed")!.findings.filter((f) => f.rule === "static.network")).toEqual([]);
+  });
+
+  it("evidence quoting a line with bidirectional controls shows them escaped, never raw", () => {
+    const f = result.get("hidden-text")!.findings.find((x) => x.rule === "static.bidi-control")!;
+    expect(f).toMatchObject({ line: 6, column: 23 });
+    expect(f.evidence).toContain("\\u202e");
+    expect(f.evidence).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
   });
 
   it("a syntax error is a finding at its line and column, not a crash", () => {

@@ -150,7 +150,7 @@ describe("skillgate App on pull requests (real sandbox)", () => {
     expect(listing?.output?.summary).toContain("`skills/slugify`");
     expect(listing?.output?.summary).not.toContain("word-count"); // unchanged skills are not checked
     const done = updates.find((u) => u.conclusion);
-    expect(done).toMatchObject({ status: "completed", conclusion: "success" });
+    expect(done, done?.output?.summary).toMatchObject({ status: "completed", conclusion: "success" });
     expect(done?.output?.summary).toMatch(/\| Skill \| Verdict \|/);
     expect(done?.output?.summary).toMatch(/`skills\/slugify` \| ✅ pass/);
     expect(bodies(api, "pulls/create-review")).toEqual([expect.objectContaining({ event: "APPROVE", commit_id: head })]);

@@ -183,6 +183,9 @@ export function mockGitHubBasics(api: OpenApiRecorder, opts: { configYaml?: stri
     .reply(200, { id: APP_ID, slug: APP_SLUG, name: "skillgate", owner: { login: OWNER }, permissions: {}, events: [] })
     .get(`${REPO_PATH}/contents/.github%2Fskillgate.yml`)
     .reply(() => (opts.configYaml === undefined ? [404, { message: "Not Found" }] : [200, opts.configYaml]))
+    // Without a repository config, context.config() looks in the owner's ".github" repository.
+    .get(`/repos/${OWNER}/.github/contents/.github%2Fskillgate.yml`)
+    .reply(404, { message: "Not Found" })
     .post(`${REPO_PATH}/check-runs`)
     .reply(201, () => {
       const id = next++;

@@ -222,8 +222,11 @@ function escapeRegExp(s: string): string {
 export class OpenApiRecorder {
   readonly requests: CheckedRequest[] = [];
   readonly unmatched: string[] = [];
-  private readonly onNoMatch = (req: { method?: string; href?: string; path?: string; options?: { href?: string } }): void => {
-    this.unmatched.push(`${req.method ?? "?"} ${req.href ?? req.options?.href ?? req.path ?? "?"}`);
+  private readonly onNoMatch = (req: { method?: string; href?: string; path?: string; host?: string; hostname?: string; options?: { href?: string } }): void => {
+    const href = req.href ?? req.options?.href ?? (req.hostname ? `//${req.hostname}${req.path ?? ""}` : req.path ?? "?");
+    // Only GitHub's host: other hosts (Docker's socket, a local server) may pass through on purpose.
+    if (!href.includes(new URL(this.baseUrl).host)) return;
+    this.unmatched.push(`${req.method ?? "?"} ${href}`);
   };
 
   constructor(readonly baseUrl = "https://api.github.com") {

@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Finding } from "../../../src/core/finding.js";
 import { runDynamicGate, type DynamicGateResult } from "../../../src/analyzers/dynamic/runDynamicGate.js";
-import type { Sandbox, SandboxRunRequest } from "../../../src/sandbox/sandbox.js";
+import Dockerode from "dockerode";
+import { createDockerSandbox } from "../../../src/sandbox/dockerSandbox.js";
+import { SandboxUnavailableError, type Sandbox, type SandboxRunRequest } from "../../../src/sandbox/sandbox.js";
 import { makeStager } from "../../fixtures/dynamic/stage.js";
 import { countLeftovers, requireSandbox } from "../../helpers/sandbox.js";
 
@@ -136,6 +138,30 @@ describe("runDynamicGate (real gVisor sandbox)", () => {
     expect(attack[0]!.line).toBe(11);
     expect(byRule(r, "dynamic.sandbox-broken")).toEqual([]);
     expect(r.behaviour.examples.map((e) => e.status)).toEqual(["crashed", "ok", "ok"]);
+  });
+
+  it("fails closed: no trace captured means an error, never a pass", async () => {
+    // A real run whose boot log was lost (runsc's log folder unreadable): the gate must not
+    // judge the skill's behaviour without it.
+    const lost: Sandbox = {
+      preflight: () => sandbox.preflight(),
+      run: async (req) => ({ ...(await sandbox.run(req)), trace: "" }),
+    };
+    const r = await runDynamicGate(lost, stage("benign"));
+    expect(r.errors).toEqual(["no syscall trace was captured, so the skill's behaviour could not be checked"]);
+  });
+
+  it("fails closed: a request the sandbox refuses becomes an error with every example not run", async () => {
+    const skill = stage("benign");
+    const r = await runDynamicGate(sandbox, { ...skill, limits: { ...skill.limits, cpu: 0 } });
+    expect(r.errors.length).toBe(1);
+    expect(r.errors[0]).toMatch(/^the dynamic sandbox run failed: .*cpus/);
+    expect(r.behaviour.examples.map((e) => e.status)).toEqual(["not-run", "not-run"]);
+  });
+
+  it("rethrows SandboxUnavailableError when Docker is not there", async () => {
+    const gone = createDockerSandbox({ docker: new Dockerode({ socketPath: join(work, "no-docker.sock") }), log: () => {} });
+    await expect(runDynamicGate(gone, stage("benign"))).rejects.toBeInstanceOf(SandboxUnavailableError);
   });
 
   it("leaves no container, runsc process or trace file behind", async () => {

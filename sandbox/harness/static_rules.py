@@ -107,6 +107,10 @@ BUILTIN_NAMES = {
 }
 
 
+# Standard-library top-level names (3.10+); None disables the own-module exemption (fail closed).
+STDLIB = getattr(sys, "stdlib_module_names", None)
+
+
 def _matches(q, exact, prefixes):
     if q in exact:
         return True
@@ -237,7 +241,7 @@ class ModuleRules:
                 r = getattr(s, f.attr)() if s is not None else None
             elif isinstance(f, ast.Attribute) and f.attr == "replace" and len(node.args) == 2:
                 s, a, b = (self.fold(x, depth + 1) for x in (f.value, node.args[0], node.args[1]))
-                if None not in (s, a, b) and len(s) <= MAX_FOLD_CHARS:
+                if None not in (s, a, b) and (len(s) + 1) * max(1, len(b)) <= 4 * MAX_FOLD_CHARS:
                     r = s.replace(a, b)
             elif isinstance(f, ast.Name) and f.id == "chr" and len(node.args) == 1 \
                     and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, int):
@@ -416,7 +420,8 @@ class ModuleRules:
     # -- pass 2: imports
     def check_module(self, module, node, how):
         top = module.split(".")[0]
-        forbidden = next((f for f in self.forbidden if module == f or module.startswith(f + ".") or top == f), None)
+        forbidden = None if self.own_module(module) else \
+            next((f for f in self.forbidden if module == f or module.startswith(f + ".") or top == f), None)
         if forbidden:
             self.report("static.forbidden-import", "critical", node,
                         "%s '%s': the policy never allows module '%s'" % (how, module, forbidden), module)
@@ -425,7 +430,16 @@ class ModuleRules:
                         "%s '%s' but permissions.imports does not declare '%s'" % (how, module, top), module)
         self.check_capability(module, node, how)
 
+    def own_module(self, module):
+        """A module the skill ships itself that no preloaded standard module can shadow: its code is analysed
+        as the skill's own, so importing it grants nothing. (A stdlib name may resolve to the real module,
+        already loaded by the runner, whatever the skill ships.)"""
+        top = module.split(".")[0]
+        return top in self.local and STDLIB is not None and top not in STDLIB
+
     def check_capability(self, q, node, how):
+        if self.own_module(q):
+            return
         if not self.skill["subprocess"] and is_subprocess(q):
             self.report("static.subprocess", "high", node,
                         "%s '%s' (process creation) but permissions.subprocess is false" % (how, q), q)

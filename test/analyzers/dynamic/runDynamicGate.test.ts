@@ -86,6 +86,16 @@ describe("runDynamicGate (real gVisor sandbox)", () => {
     expect(r.behaviour.examples[0]!.status).toBe("exception");
   });
 
+  it("rejects a result that is not a JSON object and one that breaks the output schema", async () => {
+    const r = await runDynamicGate(sandbox, stage("badresult"));
+    expect(r.errors).toEqual([]);
+    expect(r.findings.map((f) => [f.rule, f.message])).toEqual([
+      ["dynamic.bad-result", 'example "list": the entry function returned list, expected a dict'],
+      ["dynamic.bad-result", 'example "nan": the result is not JSON-serialisable: Out of range float values are not JSON compliant'],
+      ["dynamic.output-schema", expect.stringMatching(/^example "schema": the result does not satisfy the output schema: result\.count: /)],
+    ]);
+  });
+
   it("kills an infinite loop at its timeout, names the limit, and runs the next example", async () => {
     const r = await runDynamicGate(sandbox, stage("loops"));
     expect(r.errors).toEqual([]);

@@ -189,6 +189,15 @@ describe("static gate fails closed", () => {
     expect(r.banditVersion).toBeUndefined();
   });
 
+  it("a job the analyzer rejects gives every skill the analyzer's reason", async () => {
+    const s = wrap(sandbox, (r) => ({ ...r, stdin: JSON.stringify({ ...JSON.parse(r.stdin ?? "{}"), forbidden: "ctypes" }) }));
+    const r = await runStaticGate(s, two(), policy, workDir);
+    for (const name of ["clean", "bandit"]) {
+      expect(r.get(name)!.findings).toEqual([]);
+      expect(r.get(name)!.errors).toEqual(["invalid job: job.forbidden must be a list of module names"]);
+    }
+  });
+
   it("a document missing a skill gives that skill an error", async () => {
     const doc = JSON.stringify({ version: 1, banditVersion: "1.6.2", errors: [], skills: { clean: { findings: [], errors: [] } } });
     const s = wrap(sandbox, (r) => ({ ...r, cmd: ["python3", "-I", "-c", `print(${JSON.stringify(doc)})`] }));

@@ -6,7 +6,8 @@
  *                        `network: none`, or to an endpoint not listed. Listed IP literals match
  *                        exactly; a listed hostname cannot be matched against the IP the trace
  *                        shows (there is no DNS in the sandbox), so it matches any address on its
- *                        port, and DNS (port 53) is then allowed: best-effort, by design.
+ *                        port, and DNS (port 53) is then allowed: best-effort, by design. A DNS
+ *                        query (port 53) counts even to a loopback resolver.
  *  dynamic.fs-write      write/create/unlink/rename/mkdir/rmdir/chmod/link outside
  *                        `filesystem.write`. /tmp is NOT implied for writes: DESIGN.md's format
  *                        lists `write: [/tmp]` explicitly, so a skill writing /tmp declares it.
@@ -205,7 +206,8 @@ export function compareBehaviour(events: TraceEvent[], ctx: CompareContext): Beh
         const desc = describeNet(e);
         if (e.family !== "AF_UNIX") connections.add(e.kind === "bind" ? `bind ${desc}` : desc);
         for (const f of findDecoyLeaks(ctx.decoys, `data sent to ${desc}`, e.raw, ctx.skill, ctx.repoPath)) out.addFinding(f, e);
-        if (isLoopback(e.family, e.address)) break;
+        // A DNS query is network use even to a loopback resolver (glibc falls back to 127.0.0.1:53).
+        if (isLoopback(e.family, e.address) && e.port !== 53) break;
         if (allowedEndpoint(e, network, hostnames.length > 0)) break;
         out.add(
           "dynamic.network",

@@ -270,7 +270,7 @@ const CREATE_FLAG = /\b(?:O_CREAT|O_TMPFILE)\b/;
 /** Open flags -> what the open may do. Symbolic or numeric (Linux x86-64 values). */
 export function openAccess(flags: string): "read" | "write" | "create" {
   let bits = 0;
-  for (const hex of flags.matchAll(/(?:^|\|)0x([0-9a-f]+)/g)) bits |= parseInt(hex[1] as string, 16);
+  for (const hex of flags.matchAll(/(?:^|\||Flags: )0x([0-9a-f]+)/g)) bits |= parseInt(hex[1] as string, 16);
   if (CREATE_FLAG.test(flags) || bits & 0x40 || (bits & 0x410000) === 0x410000) return "create";
   if (WRITE_FLAG.test(flags) || bits & (0x1 | 0x2 | 0x200 | 0x400)) return "write";
   return "read";

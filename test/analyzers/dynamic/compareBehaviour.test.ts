@@ -127,7 +127,7 @@ describe("compareBehaviour rules", () => {
     expect(at("dynamic.subprocess")).toEqual(["skills/x/main.py:20"]);
   });
 
-  it("allows loopback, unix sockets and listed endpoints; hostnames match by port (best-effort)", () => {
+  it("allows loopback (but not DNS), unix sockets and listed endpoints; hostnames match by port (best-effort)", () => {
     const events = run(
       X(2, "p", "connect(0x3 socket:[1], 0x1 {Family: AF_INET, Addr: 127.0.0.1, Port: 9}, 0x10)"),
       X(2, "p", "connect(0x3 socket:[1], 0x1 {Family: AF_INET6, Addr: ::1, Port: 9}, 0x1c)"),
@@ -135,6 +135,7 @@ describe("compareBehaviour rules", () => {
       X(2, "p", "connect(0x3 socket:[1], 0x1 {Family: AF_INET, Addr: 10.0.0.5, Port: 5432}, 0x10)"),
       X(2, "p", "connect(0x3 socket:[1], 0x1 {Family: AF_INET, Addr: 93.184.216.34, Port: 443}, 0x10)"),
       X(2, "p", "connect(0x3 socket:[1], 0x1 {Family: AF_INET, Addr: 10.255.255.53, Port: 53}, 0x10)"),
+      X(2, "p", "connect(0x3 socket:[1], 0x1 {Family: AF_INET, Addr: 127.0.0.1, Port: 53}, 0x10)"),
       X(2, "p", "connect(0x3 socket:[1], 0x1 {Family: AF_INET, Addr: 10.0.0.5, Port: 22}, 0x10)"),
       X(2, "p", "bind(0x4 socket:[2], 0x1 {Family: AF_INET, Addr: , Port: 8080}, 0x10)"),
     );
@@ -144,6 +145,7 @@ describe("compareBehaviour rules", () => {
       "dynamic.network 10.0.0.5:22",
       "dynamic.network 10.0.0.5:5432",
       "dynamic.network 10.255.255.53:53",
+      "dynamic.network 127.0.0.1:53",
       "dynamic.network 93.184.216.34:443",
     ]);
     const listed = compareBehaviour(events, ctx({ network: [{ host: "10.0.0.5", port: 5432 }, { host: "api.example.com", port: 443 }] }));

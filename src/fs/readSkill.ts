@@ -1,7 +1,7 @@
 /**
  * Checkout hygiene on the host, before anything runs: walk one skill folder with lstat,
  * never following a symlink (a link is a critical finding; its target is never read or
- * echoed), refusing binaries, special files (never opened), oversized files (never read
+ * echoed), refusing hard-linked files (not read), binaries, special files (never opened), oversized files (never read
  * past the bound), too many files and too many bytes. Only vetted regular files land in
  * `files`. Problems are findings; only a malformed repoPath (a caller bug) throws.
  */
@@ -159,6 +159,11 @@ export async function readSkill(root: string, repoPath: string, limits: Policy["
         continue;
       }
       if (++fileCount > limits.maxFilesPerSkill) continue;
+      if (st.nlink > 1) {
+        // A hard link can reach a host file just as a symlink can; a git checkout never makes one.
+        add("checkout.hardlink", "high", rel, `${repoPath}/${rel} has ${st.nlink} hard links; hard-linked files are not read`);
+        continue;
+      }
       const ext = binaryReason(entryName, Buffer.alloc(0));
       if (ext) {
         add("checkout.binary", "high", rel, `${repoPath}/${rel} is ${ext}; binaries, archives and compiled code are not allowed`);

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,6 +66,23 @@ describe("readSkill", () => {
     const everything = JSON.stringify({ r: { ...r, files: [...r.files] }, manifest });
     expect(everything).not.toContain(MARKER);
     expect(everything).not.toContain(outside);
+  });
+
+  it("refuses a hard-linked file without reading it", async () => {
+    const dir = skill("hard", { "skill.yaml": "a: 1\n" });
+    try {
+      linkSync(join(outside, "secret.txt"), join(dir, "notes.txt"));
+    } catch {
+      // Different filesystems: place the outside file next to the skill instead.
+      writeFileSync(join(root, "secret.txt"), `${MARKER}\n`);
+      linkSync(join(root, "secret.txt"), join(dir, "notes.txt"));
+    }
+    const r = await readSkill(root, "skills/hard", limits);
+    expect(r.findings.map((f) => [f.rule, f.file, f.message])).toEqual([
+      ["checkout.hardlink", "skills/hard/notes.txt", "skills/hard/notes.txt has 2 hard links; hard-linked files are not read"],
+    ]);
+    expect([...r.files.keys()]).toEqual(["skill.yaml"]);
+    expect(JSON.stringify(r.findings)).not.toContain(MARKER);
   });
 
   it("flags a symlinked skill folder (listSkills returns it; readSkill refuses it)", async () => {

@@ -14,7 +14,7 @@ import { imageTag as defaultImageTag } from "./imageTag.js";
 import { preflight, unavailableIfDown, type PreflightResult } from "./preflight.js";
 import { reapRunscProcesses } from "./runscProcesses.js";
 import { readBootTrace, removeTraceFiles } from "./traceCapture.js";
-import type { Sandbox, SandboxInfo, SandboxRunRequest, SandboxRunResult } from "./sandbox.js";
+import { SandboxUnavailableError, type Sandbox, type SandboxInfo, type SandboxRunRequest, type SandboxRunResult } from "./sandbox.js";
 
 /** runsc hangs for good at 128 MiB (DESIGN.md); 256 MiB works. */
 export const MEMORY_FLOOR_BYTES = 256 * 1024 * 1024;
@@ -210,11 +210,7 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
     let endedAt: number | undefined;
     let trace: string | undefined;
     try {
-      try {
-        container = await bounded(docker.createContainer(containerSpec(req, image, useRuntime)), T.create, "create");
-      } catch (err) {
-        throw unavailableIfDown(err, docker);
-      }
+      container = await bounded(docker.createContainer(containerSpec(req, image, useRuntime)), T.create, "create");
       id = container.id;
       containersCreatedHere.add(id);
       stream = (await bounded(
@@ -256,6 +252,11 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
       } catch (err) {
         log(`inspect of ${id.slice(0, 12)} failed: ${(err as Error).message}`);
       }
+    } catch (err) {
+      const e = unavailableIfDown(err, docker);
+      if (e instanceof SandboxUnavailableError || e instanceof SandboxRequestError) throw e;
+      const step = err instanceof DockerTimeoutError ? err.step : "run";
+      throw new SandboxRunError(`sandbox run "${req.label}" failed at ${step}: ${(err as Error).message}`, step, id || undefined);
     } finally {
       clearTimeout(timer);
       (stream as unknown as { destroy?: () => void } | undefined)?.destroy?.();
@@ -272,13 +273,18 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
           log(`killed ${leaked.length} runsc process(es) that outlived container ${id.slice(0, 12)}: ${leaked.map((p) => p.pid).join(", ")}`);
         }
         if (req.trace && traceDir) {
-          trace = (await readBootTrace(traceDir, id)).text;
+          const captured = await readBootTrace(traceDir, id);
+          trace = captured.file ? captured.text : undefined;
           await removeTraceFiles(traceDir, id);
           // runsc writes a last "delete" log as the container goes; catch stragglers.
           await sleep(200);
           await removeTraceFiles(traceDir, id);
         }
       }
+    }
+    if (req.trace && trace === undefined) {
+      // Fail closed: a traced run without its trace must not look like a run that did nothing.
+      throw new SandboxRunError(`no runsc boot log for container ${id.slice(0, 12)} in ${traceDir ?? "(no trace folder)"}`, "trace", id);
     }
     const timedOut = stopReason === "deadline";
     const outputExceeded = stopReason === "output" || out.exceeded;
@@ -290,7 +296,7 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
       outputExceeded,
       oomKilled: oomFlag || (exitCode === 137 && !stopReason),
       durationMs: (endedAt ?? Date.now()) - startedAt,
-      ...(req.trace ? { trace: trace ?? "" } : {}),
+      ...(trace !== undefined ? { trace } : {}),
       containerId: id,
     };
   }

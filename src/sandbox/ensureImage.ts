@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import Dockerode from "dockerode";
 import { bounded, sleep } from "./bounded.js";
 import { IMAGE_REPOSITORY, recipeFiles, recipeHash, sandboxRecipeDir } from "./imageTag.js";
+import { createDockerSandbox } from "./dockerSandbox.js";
 import { SETUP_FIX } from "./preflight.js";
 import { SandboxUnavailableError } from "./sandbox.js";
 
@@ -174,8 +175,11 @@ export async function ensureImage(opts: EnsureImageOptions = {}): Promise<Ensure
 // Standalone entry (scripts/setup.sh): node dist/src/sandbox/ensureImage.js [TAG]
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   ensureImage({ tag: process.argv[2] })
-    .then((r) => {
+    .then(async (r) => {
       process.stdout.write(`${r.tag} ${r.imageId}${r.built ? " (built)" : " (present)"}\n`);
+      // The same check every run starts with: runtimes, trace folder, a first runsc container, Bandit.
+      const info = await createDockerSandbox({ imageTag: r.tag }).preflight();
+      process.stdout.write(`sandbox ok: docker ${info.dockerVersion}, runsc ${info.runscVersion}, bandit ${info.banditVersion}\n`);
     })
     .catch((err: unknown) => {
       const fix = err instanceof SandboxUnavailableError ? `\nfix: ${err.fix}` : "";

@@ -6,6 +6,8 @@
  * SandboxUnavailableError whose `fix` says exactly what to run.
  */
 import { execFile } from "node:child_process";
+import { constants } from "node:fs";
+import { access } from "node:fs/promises";
 import { promisify } from "node:util";
 import type Dockerode from "dockerode";
 import { SandboxUnavailableError, type SandboxInfo, type SandboxRunResult } from "./sandbox.js";
@@ -74,6 +76,14 @@ export async function preflight(deps: PreflightDeps): Promise<PreflightResult> {
   const traceDir = debugLogDir(traceEntry);
   if (!hasArg(traceEntry, "--strace") || !traceDir) {
     throw new SandboxUnavailableError(`runtime "${traceRuntime}" needs runtimeArgs --strace and --debug-log=<folder>/`, SETUP_FIX);
+  }
+  try {
+    await access(traceDir, constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch (err) {
+    throw new SandboxUnavailableError(
+      `the trace folder ${traceDir} of runtime "${traceRuntime}" is not readable and writable by skillgate (uid ${process.getuid?.()}): ${reason(err)}`,
+      `run skillgate as root, or: mkdir -p ${traceDir} (as root); ${SETUP_FIX}`,
+    );
   }
   const runscPath = runtimes[runtime]?.path ?? "runsc";
   let runscVersion: string;

@@ -7,9 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countLeftovers, requireSandbox } from "../helpers/sandbox.js";
+import { requireSandbox } from "../helpers/sandbox.js";
 import type { Sandbox, SandboxLimits, SandboxRunRequest } from "../../src/sandbox/sandbox.js";
-import { STARTUP_ALLOWANCE_MS } from "../../src/sandbox/dockerSandbox.js";
 
 const MiB = 1024 * 1024;
 const limits: SandboxLimits = {

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Prepares a Debian/Ubuntu machine (as root) to run skillgate and its tests:
+#   Docker + gVisor (runsc) + debootstrap + Bandit from apt when missing, the two
+#   runsc runtimes in /etc/docker/daemon.json (merged into an existing file),
+#   dockerd started when it does not answer (there may be no systemd), npm
+#   packages, the TypeScript build, and the sandbox image (built when missing).
+# Idempotent: a second run changes nothing and takes seconds. CI runs it (.ci/run).
+set -euo pipefail
+
+say() { echo "setup: $*" >&2; }
+die() { echo "setup: ERROR: $*" >&2; exit 1; }
+
+root_dir=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root_dir"
+
+[ "$(id -u)" -eq 0 ] || die "run as root (e.g. sudo bash scripts/setup.sh): it installs packages and configures dockerd"
+
+trace_dir=${SKILLGATE_TRACE_DIR:-/var/lib/skillgate/trace/}
+case "$trace_dir" in */) ;; *) trace_dir="$trace_dir/" ;; esac
+dockerd_log=${SKILLGATE_DOCKERD_LOG:-/var/log/skillgate-dockerd.log}
+
+# 1. Node.js (not installed here: Debian's own is too old; install Node >= 20.18 first).
+command -v node >/dev/null || die "node is missing: install Node.js >= 20.18 (e.g. from nodejs.org or NodeSource), then rerun"
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=18)?0:1)' ||
+  die "node $(node --version) is too old: skillgate needs Node.js >= 20.18"
+
+# 2. System packages.
+missing=()
+command -v dockerd >/dev/null || missing+=(docker.io)
+command -v runsc >/dev/null || missing+=(runsc)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+command -v bandit >/dev/null || missing+=(bandit)
+command -v flock >/dev/null || missing+=(util-linux)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+runsc_path=$(command -v runsc)
+say "runsc: $($runsc_path --version | head -n1)"
+
+# 3. The runsc runtimes in daemon.json. Entries that already do the job are kept as they
+#    are (so a working daemon is not disturbed); otherwise they are (re)written.
+mkdir -p /etc/docker "$trace_dir"
+chmod 0700 "$trace_dir"
+daemon_changed=$(RUNSC="$runsc_path" TRACE_DIR="$trace_dir" node --input-type=module -e '
+import { readFileSync, writeFileSync, renameSync, existsSync } from "node:fs";
+const file = "/etc/docker/daemon.json";
+let cfg = {};
+if (existsSync(file)) {
+  const text = readFileSync(file, "utf8");
+  try { cfg = text.trim() ? JSON.parse(text) : {}; }
+  catch (e) { console.error(`setup: ERROR: ${file} is not valid JSON (${e.message}); fix or remove it`); process.exit(2); }
+}
+cfg.runtimes ??= {};
+const has = (e, a) => (e?.runtimeArgs ?? []).some((x) => x === a || x.startsWith(a + "="));
+const okRunsc = (e) => e && typeof e.path === "string" && (e.runtimeArgs ?? []).includes("--network=none");
+const okTrace = (e) => okRunsc(e) && has(e, "--strace") && (e.runtimeArgs ?? []).some((x) => /^--debug-log=.+\/$/.test(x));
+let changed = false;
+if (!okRunsc(cfg.runtimes.runsc)) {
+  cfg.runtimes.runsc = { path: process.env.RUNSC, runtimeArgs: ["--network=none"] };
+  changed = true;
+}
+if (!okTrace(cfg.runtimes["runsc-trace"])) {
+  cfg.runtimes["runsc-trace"] = { path: process.env.RUNSC, runtimeArgs: ["--network=none", "--strace", `--debug-log=${process.env.TRACE_DIR}`] };
+  changed = true;
+}
+if (changed) {
+  writeFileSync(file + ".skillgate.tmp", JSON.stringify(cfg, null, 2) + "\n");
+  renameSync(file + ".skillgate.tmp", file);
+}
+process.stdout.write(changed ? "yes" : "no");
+')
+[ "$daemon_changed" = yes ] && say "wrote the runsc runtimes into /etc/docker/daemon.json"
+
+# 4. dockerd: start it when it does not answer; make it reload a changed daemon.json.
+docker_answers() { timeout 10 docker info >/dev/null 2>&1; }
+wait_docker() {
+  local i
+  for i in $(seq 1 60); do
+    docker_answers && return 0
+    sleep 1
+  done
+  say "dockerd did not answer within 60 s; last lines of $dockerd_log:"
+  tail -n 30 "$dockerd_log" >&2 || true
+  return 1
+}
+start_dockerd() {
+  say "starting dockerd (log: $dockerd_log)"
+  nohup dockerd >>"$dockerd_log" 2>&1 </dev/null &
+  wait_docker || die "dockerd does not start"
+}
+runtimes_registered() {
+  timeout 10 docker info --format '{{json .Runtimes}}' 2>/dev/null | node -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      const r = JSON.parse(s || "{}");
+      process.exit(r.runsc && r["runsc-trace"] && (r["runsc-trace"].runtimeArgs || []).includes("--strace") ? 0 : 1);
+    });'
+}
+if ! docker_answers; then
+  if pgrep -x dockerd >/dev/null; then
+    say "dockerd runs but does not answer yet; waiting"
+    wait_docker || die "dockerd is running but not answering"
+  else
+    start_dockerd
+  fi
+elif [ "$daemon_changed" = yes ] || ! runtimes_registered; then
+  # dockerd reloads its runtimes on SIGHUP; restart only when that is not enough.
+  dockerd_pid=$(cat /var/run/docker.pid 2>/dev/null || true)
+  [ -n "$dockerd_pid" ] || die "dockerd answers but /var/run/docker.pid is missing: restart dockerd yourself so it reads /etc/docker/daemon.json"
+  say "reloading dockerd (pid $dockerd_pid) for the new runtimes"
+  kill -HUP "$dockerd_pid" || true
+  sleep 2
+  if ! runtimes_registered; then
+    say "restarting dockerd (pid $dockerd_pid)"
+    kill -TERM "$dockerd_pid" || true
+    for _ in $(seq 1 30); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 1; done
+    start_dockerd
+  fi
+fi
+runtimes_registered || die "dockerd does not list the runsc and runsc-trace runtimes (see /etc/docker/daemon.json and $dockerd_log)"
+say "docker $(docker version --format '{{.Server.Version}}') with runsc runtimes"
+
+# 5. npm packages (when missing or not matching package-lock.json) and the build.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || ! npm ls --depth=0 >/dev/null 2>&1; then
+  say "npm ci"
+  npm ci --no-audit --no-fund
+fi
+say "npm run build"
+npm run build --silent
+
+# 6. The sandbox image for the current recipe (built when missing), then a full preflight.
+node dist/src/sandbox/ensureImage.js
+say "ready"

@@ -432,11 +432,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names, constants3) {
+      optimizeNames(names, constants4) {
         if (!names[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names, constants3);
+          this.rhs = optimizeExpr(this.rhs, names, constants4);
         return this;
       }
       get names() {
@@ -453,10 +453,10 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names, constants3) {
+      optimizeNames(names, constants4) {
         if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names, constants3);
+        this.rhs = optimizeExpr(this.rhs, names, constants4);
         return this;
       }
       get names() {
@@ -517,8 +517,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names, constants3) {
-        this.code = optimizeExpr(this.code, names, constants3);
+      optimizeNames(names, constants4) {
+        this.code = optimizeExpr(this.code, names, constants4);
         return this;
       }
       get names() {
@@ -547,12 +547,12 @@ var require_codegen = __commonJS({
         }
         return nodes.length > 0 ? this : void 0;
       }
-      optimizeNames(names, constants3) {
+      optimizeNames(names, constants4) {
         const { nodes } = this;
         let i2 = nodes.length;
         while (i2--) {
           const n = nodes[i2];
-          if (n.optimizeNames(names, constants3))
+          if (n.optimizeNames(names, constants4))
             continue;
           subtractNames(names, n.names);
           nodes.splice(i2, 1);
@@ -605,12 +605,12 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names, constants3) {
+      optimizeNames(names, constants4) {
         var _a2;
-        this.else = (_a2 = this.else) === null || _a2 === void 0 ? void 0 : _a2.optimizeNames(names, constants3);
-        if (!(super.optimizeNames(names, constants3) || this.else))
+        this.else = (_a2 = this.else) === null || _a2 === void 0 ? void 0 : _a2.optimizeNames(names, constants4);
+        if (!(super.optimizeNames(names, constants4) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names, constants3);
+        this.condition = optimizeExpr(this.condition, names, constants4);
         return this;
       }
       get names() {
@@ -633,10 +633,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names, constants3) {
-        if (!super.optimizeNames(names, constants3))
+      optimizeNames(names, constants4) {
+        if (!super.optimizeNames(names, constants4))
           return;
-        this.iteration = optimizeExpr(this.iteration, names, constants3);
+        this.iteration = optimizeExpr(this.iteration, names, constants4);
         return this;
       }
       get names() {
@@ -672,10 +672,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names, constants3) {
-        if (!super.optimizeNames(names, constants3))
+      optimizeNames(names, constants4) {
+        if (!super.optimizeNames(names, constants4))
           return;
-        this.iterable = optimizeExpr(this.iterable, names, constants3);
+        this.iterable = optimizeExpr(this.iterable, names, constants4);
         return this;
       }
       get names() {
@@ -717,11 +717,11 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names, constants3) {
+      optimizeNames(names, constants4) {
         var _a2, _b;
-        super.optimizeNames(names, constants3);
-        (_a2 = this.catch) === null || _a2 === void 0 ? void 0 : _a2.optimizeNames(names, constants3);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants3);
+        super.optimizeNames(names, constants4);
+        (_a2 = this.catch) === null || _a2 === void 0 ? void 0 : _a2.optimizeNames(names, constants4);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants4);
         return this;
       }
       get names() {
@@ -1022,7 +1022,7 @@ var require_codegen = __commonJS({
     function addExprNames(names, from) {
       return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
     }
-    function optimizeExpr(expr, names, constants3) {
+    function optimizeExpr(expr, names, constants4) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -1037,14 +1037,14 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n) {
-        const c3 = constants3[n.str];
+        const c3 = constants4[n.str];
         if (c3 === void 0 || names[n.str] !== 1)
           return n;
         delete names[n.str];
         return c3;
       }
       function canOptimize(e) {
-        return e instanceof code_1._Code && e._items.some((c3) => c3 instanceof code_1.Name && names[c3.str] === 1 && constants3[c3.str] !== void 0);
+        return e instanceof code_1._Code && e._items.some((c3) => c3 instanceof code_1.Name && names[c3.str] === 1 && constants4[c3.str] !== void 0);
       }
     }
     function subtractNames(names, from) {
@@ -21071,7 +21071,7 @@ var require_end_of_stream2 = __commonJS({
 // node_modules/tar-stream/pack.js
 var require_pack = __commonJS({
   "node_modules/tar-stream/pack.js"(exports, module) {
-    var constants3 = require_fs_constants();
+    var constants4 = require_fs_constants();
     var eos = require_end_of_stream2();
     var inherits = require_inherits();
     var alloc = Buffer.alloc;
@@ -21089,16 +21089,16 @@ var require_pack = __commonJS({
       if (size2) self2.push(END_OF_TAR.slice(0, 512 - size2));
     };
     function modeToType(mode) {
-      switch (mode & constants3.S_IFMT) {
-        case constants3.S_IFBLK:
+      switch (mode & constants4.S_IFMT) {
+        case constants4.S_IFBLK:
           return "block-device";
-        case constants3.S_IFCHR:
+        case constants4.S_IFCHR:
           return "character-device";
-        case constants3.S_IFDIR:
+        case constants4.S_IFDIR:
           return "directory";
-        case constants3.S_IFIFO:
+        case constants4.S_IFIFO:
           return "fifo";
-        case constants3.S_IFLNK:
+        case constants4.S_IFLNK:
           return "symlink";
       }
       return "file";
@@ -57782,7 +57782,7 @@ function compareBehaviour(events, ctx) {
         const desc = describeNet(e);
         if (e.family !== "AF_UNIX") connections.add(e.kind === "bind" ? `bind ${desc}` : desc);
         for (const f of findDecoyLeaks(ctx.decoys, `data sent to ${desc}`, e.raw, ctx.skill, ctx.repoPath)) out.addFinding(f, e);
-        if (isLoopback(e.family, e.address)) break;
+        if (isLoopback(e.family, e.address) && e.port !== 53) break;
         if (allowedEndpoint(e, network, hostnames.length > 0)) break;
         out.add(
           "dynamic.network",
@@ -58196,9 +58196,9 @@ function exit(st, pid, name, args, ret, ok, raw) {
     case "openat2": {
       const at = name === "openat" || name === "openat2";
       const p2 = resolve(st, pid, at ? a[0] : void 0, a[at ? 1 : 0]);
-      const access = name === "creat" ? "create" : openAccess(a.slice(at ? 2 : 1).join(", "));
-      st.events.push({ kind: "open", pid, path: p2, access, ok, raw });
-      if (ok && ret >= 0) filesOf(st, pid).set(ret, { path: p2, access });
+      const access2 = name === "creat" ? "create" : openAccess(a.slice(at ? 2 : 1).join(", "));
+      st.events.push({ kind: "open", pid, path: p2, access: access2, ok, raw });
+      if (ok && ret >= 0) filesOf(st, pid).set(ret, { path: p2, access: access2 });
       return;
     }
     case "truncate":
@@ -59167,6 +59167,10 @@ async function readSkill(root, repoPath, limits2) {
         continue;
       }
       if (++fileCount > limits2.maxFilesPerSkill) continue;
+      if (st.nlink > 1) {
+        add("checkout.hardlink", "high", rel, `${repoPath}/${rel} has ${st.nlink} hard links; hard-linked files are not read`);
+        continue;
+      }
       const ext = binaryReason(entryName, Buffer.alloc(0));
       if (ext) {
         add("checkout.binary", "high", rel, `${repoPath}/${rel} is ${ext}; binaries, archives and compiled code are not allowed`);
@@ -59510,6 +59514,8 @@ function imageTag() {
 
 // src/sandbox/preflight.ts
 import { execFile } from "node:child_process";
+import { constants as constants3 } from "node:fs";
+import { access } from "node:fs/promises";
 import { promisify } from "node:util";
 
 // src/sandbox/traceCapture.ts
@@ -59645,6 +59651,14 @@ async function preflight(deps) {
   if (!hasArg(traceEntry, "--strace") || !traceDir) {
     throw new SandboxUnavailableError(`runtime "${traceRuntime}" needs runtimeArgs --strace and --debug-log=<folder>/`, SETUP_FIX);
   }
+  try {
+    await access(traceDir, constants3.R_OK | constants3.W_OK | constants3.X_OK);
+  } catch (err) {
+    throw new SandboxUnavailableError(
+      `the trace folder ${traceDir} of runtime "${traceRuntime}" is not readable and writable by skillgate (uid ${process.getuid?.()}): ${reason(err)}`,
+      `run skillgate as root, or: mkdir -p ${traceDir} (as root); ${SETUP_FIX}`
+    );
+  }
   const runscPath = runtimes[runtime]?.path ?? "runsc";
   let runscVersion;
   try {
@@ -59740,6 +59754,16 @@ var SandboxRequestError = class extends Error {
     this.name = "SandboxRequestError";
   }
   field;
+};
+var SandboxRunError = class extends Error {
+  constructor(message, step, containerId) {
+    super(message);
+    this.step = step;
+    this.containerId = containerId;
+    this.name = "SandboxRunError";
+  }
+  step;
+  containerId;
 };
 var containersCreatedHere = /* @__PURE__ */ new Set();
 var ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -59879,11 +59903,7 @@ function createDockerSandbox(opts = {}) {
     let endedAt;
     let trace;
     try {
-      try {
-        container = await bounded(docker.createContainer(containerSpec(req, image, useRuntime)), T2.create, "create");
-      } catch (err) {
-        throw unavailableIfDown(err, docker);
-      }
+      container = await bounded(docker.createContainer(containerSpec(req, image, useRuntime)), T2.create, "create");
       id = container.id;
       containersCreatedHere.add(id);
       stream = await bounded(
@@ -59923,6 +59943,11 @@ function createDockerSandbox(opts = {}) {
       } catch (err) {
         log(`inspect of ${id.slice(0, 12)} failed: ${err.message}`);
       }
+    } catch (err) {
+      const e = unavailableIfDown(err, docker);
+      if (e instanceof SandboxUnavailableError || e instanceof SandboxRequestError) throw e;
+      const step = err instanceof DockerTimeoutError ? err.step : "run";
+      throw new SandboxRunError(`sandbox run "${req.label}" failed at ${step}: ${err.message}`, step, id || void 0);
     } finally {
       clearTimeout(timer);
       stream?.destroy?.();
@@ -59939,12 +59964,16 @@ function createDockerSandbox(opts = {}) {
           log(`killed ${leaked.length} runsc process(es) that outlived container ${id.slice(0, 12)}: ${leaked.map((p2) => p2.pid).join(", ")}`);
         }
         if (req.trace && traceDir) {
-          trace = (await readBootTrace(traceDir, id)).text;
+          const captured = await readBootTrace(traceDir, id);
+          trace = captured.file ? captured.text : void 0;
           await removeTraceFiles(traceDir, id);
           await sleep(200);
           await removeTraceFiles(traceDir, id);
         }
       }
+    }
+    if (req.trace && trace === void 0) {
+      throw new SandboxRunError(`no runsc boot log for container ${id.slice(0, 12)} in ${traceDir ?? "(no trace folder)"}`, "trace", id);
     }
     const timedOut = stopReason === "deadline";
     const outputExceeded = stopReason === "output" || out.exceeded;
@@ -59956,7 +59985,7 @@ function createDockerSandbox(opts = {}) {
       outputExceeded,
       oomKilled: oomFlag || exitCode === 137 && !stopReason,
       durationMs: (endedAt ?? Date.now()) - startedAt,
-      ...req.trace ? { trace: trace ?? "" } : {},
+      ...trace !== void 0 ? { trace } : {},
       containerId: id
     };
   }
@@ -60138,8 +60167,11 @@ async function ensureImage(opts = {}) {
   }
 }
 if (process.argv[1] && __sgModuleUrl === pathToFileURL(process.argv[1]).href) {
-  ensureImage({ tag: process.argv[2] }).then((r2) => {
+  ensureImage({ tag: process.argv[2] }).then(async (r2) => {
     process.stdout.write(`${r2.tag} ${r2.imageId}${r2.built ? " (built)" : " (present)"}
+`);
+    const info = await createDockerSandbox({ imageTag: r2.tag }).preflight();
+    process.stdout.write(`sandbox ok: docker ${info.dockerVersion}, runsc ${info.runscVersion}, bandit ${info.banditVersion}
 `);
   }).catch((err) => {
     const fix = err instanceof SandboxUnavailableError ? `
@@ -60561,7 +60593,7 @@ async function runAction(io) {
 }
 async function check2(inputs, workspace, temp, io) {
   const eventName = io.env.GITHUB_EVENT_NAME ?? "";
-  const payload = io.env.GITHUB_EVENT_PATH ? JSON.parse(await readFile3(io.env.GITHUB_EVENT_PATH, "utf8")) : {};
+  const payload = io.env.GITHUB_EVENT_PATH ? await readEvent(io.env.GITHUB_EVENT_PATH) : {};
   const choice = chooseBase(eventName, payload, inputs.base);
   io.out(`skillgate ${skillgateVersion()}: ${choice.reason}`);
   const root = inputs.path ? join14(workspace, inputs.path) : workspace;
@@ -60615,6 +60647,21 @@ async function check2(inputs, workspace, temp, io) {
     });
   } finally {
     await rm3(workDir, { recursive: true, force: true });
+  }
+}
+async function readEvent(file) {
+  let text;
+  try {
+    text = await readFile3(file, "utf8");
+  } catch (err) {
+    throw new Error(`cannot read the event payload GITHUB_EVENT_PATH=${file}: ${err.message}`);
+  }
+  try {
+    const payload = JSON.parse(text);
+    if (payload && typeof payload === "object" && !Array.isArray(payload)) return payload;
+    throw new Error("not a JSON object");
+  } catch (err) {
+    throw new Error(`the event payload ${file} is not valid JSON: ${err.message}`);
   }
 }
 async function resolveCommit(workspace, ref, io) {

@@ -59,7 +59,7 @@ export async function runAction(io: ActionIO): Promise<number> {
 
 async function check(inputs: ActionInputs, workspace: string, temp: string, io: ActionIO): Promise<RunReport> {
   const eventName = io.env.GITHUB_EVENT_NAME ?? "";
-  const payload = io.env.GITHUB_EVENT_PATH ? JSON.parse(await readFile(io.env.GITHUB_EVENT_PATH, "utf8")) : {};
+  const payload = io.env.GITHUB_EVENT_PATH ? await readEvent(io.env.GITHUB_EVENT_PATH) : {};
   const choice = chooseBase(eventName, payload, inputs.base);
   io.out(`skillgate ${skillgateVersion()}: ${choice.reason}`);
   const root = inputs.path ? join(workspace, inputs.path) : workspace;
@@ -121,6 +121,24 @@ async function check(inputs: ActionInputs, workspace: string, temp: string, io: 
     });
   } finally {
     await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** The workflow event payload (GITHUB_EVENT_PATH). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function readEvent(file: string): Promise<any> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new Error(`cannot read the event payload GITHUB_EVENT_PATH=${file}: ${(err as Error).message}`);
+  }
+  try {
+    const payload: unknown = JSON.parse(text);
+    if (payload && typeof payload === "object" && !Array.isArray(payload)) return payload;
+    throw new Error("not a JSON object");
+  } catch (err) {
+    throw new Error(`the event payload ${file} is not valid JSON: ${(err as Error).message}`);
   }
 }
 

@@ -37,7 +37,7 @@ export async function runBundledAction(
   const runnerTemp = join(dir, "runner-temp");
   mkdirSync(runnerTemp, { recursive: true });
   const eventPath = join(dir, "event.json");
-  writeFileSync(eventPath, JSON.stringify(opts.event.payload));
+  writeFileSync(eventPath, typeof opts.event.payload === "string" ? opts.event.payload : JSON.stringify(opts.event.payload));
   const summaryPath = join(dir, "step_summary.md");
   const outputPath = join(dir, "output.txt");
   writeFileSync(summaryPath, "");

@@ -80,6 +80,13 @@ describe("bundled Action without a sandbox", () => {
     expect(uris).toEqual(["sub/skills/json-pick/skill.yaml"]);
   }, 180_000);
 
+  it("a broken event payload is an error naming the file", async () => {
+    const run = await runBundledAction({ tmp, workspace, name: "badevent", event: { name: "push", payload: "{not json" }, timeoutMs: 60_000 }, { "setup-sandbox": "false" });
+    expect(run.code).toBe(1);
+    expect(run.outputs.verdict).toBe("error");
+    expect(run.commands.some((c) => c.name === "error" && /event payload .*event\.json is not valid JSON/.test(c.message))).toBe(true);
+  });
+
   it("rejects a bad input with an error naming it, exit 1", async () => {
     const run = await runBundledAction({ tmp, workspace, name: "badinput", event: schedule, timeoutMs: 60_000 }, { "fail-on": "sometimes" });
     expect(run.code).toBe(1);

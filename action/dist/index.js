@@ -51208,6 +51208,7 @@ function compareFindings(a, b2) {
 // src/core/render/sarif.ts
 var SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
 var GATE_ERROR_RULE = "skillgate.gate-error";
+var SARIF_MAX_RESULTS = 25e3;
 function sarifLevel(severity) {
   if (severity === "critical" || severity === "high") return "error";
   if (severity === "medium") return "warning";
@@ -51236,9 +51237,15 @@ function renderSarif(report, opts) {
   }
   const ruleIds = [...rules.keys()].sort();
   const ruleIndex = new Map(ruleIds.map((id, i2) => [id, i2]));
-  const results = pending.map(({ skill, finding }) => findingResult(skill, finding, ruleIndex, prefix));
-  for (const skill of report.skills) {
-    if (skill.verdict === "error") results.push(errorResult(skill, ruleIndex, prefix));
+  let results = report.skills.filter((s) => s.verdict === "error").map((skill) => errorResult(skill, ruleIndex, prefix));
+  results.push(...pending.map(({ skill, finding }) => findingResult(skill, finding, ruleIndex, prefix)));
+  const notifications = report.errors.map((text) => ({ level: "error", message: { text } }));
+  const max = opts.maxResults ?? SARIF_MAX_RESULTS;
+  if (results.length > max) {
+    const rank = (r2) => severityRank(r2.properties.severity);
+    const cut = results.length - max;
+    results = results.map((r2, i2) => ({ r: r2, i: i2 })).sort((a, b2) => rank(b2.r) - rank(a.r) || a.i - b2.i).slice(0, max).map((x2) => x2.r);
+    notifications.push({ level: "warning", message: { text: `${cut} less severe result(s) left out: GitHub accepts at most ${max} results per run` } });
   }
   const driver = {
     name: "skillgate",
@@ -51249,7 +51256,7 @@ function renderSarif(report, opts) {
   if (opts.informationUri) driver.informationUri = opts.informationUri;
   const invocation = {
     executionSuccessful: report.verdict !== "error",
-    toolExecutionNotifications: report.errors.map((text) => ({ level: "error", message: { text } }))
+    toolExecutionNotifications: notifications
   };
   const start = Date.parse(report.startedAt);
   if (Number.isFinite(start)) {
@@ -56968,7 +56975,7 @@ function firstLine(err) {
 }
 
 // src/pipeline/checkSkills.ts
-import { randomBytes as randomBytes3 } from "node:crypto";
+import { randomBytes as randomBytes4 } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { mkdir as mkdir3, rm as rm2 } from "node:fs/promises";
 import { join as join9 } from "node:path";
@@ -57365,7 +57372,11 @@ function checkManifest(skill, policy) {
 
 // src/core/contentHash.ts
 import { createHash as createHash3 } from "node:crypto";
-function hashSkill(files) {
+var VettedFiles = class extends Map {
+  /** One entry per checkout finding (rule, path, message), in the order found. */
+  refused = [];
+};
+function hashSkill(files, refused = files instanceof VettedFiles ? files.refused : []) {
   const entries = [...files.entries()].map(([path3, content]) => [Buffer.from(path3, "utf8"), content]).sort(([a], [b2]) => Buffer.compare(a, b2));
   const hash = createHash3("sha256");
   hash.update(`skillgate-content-v1
@@ -57376,6 +57387,11 @@ ${entries.length}
     hash.update(path3);
     hash.update(`${content.length}:`);
     hash.update(content);
+  }
+  if (refused.length > 0) {
+    hash.update(`refused:${refused.length}
+`);
+    for (const line of [...refused].sort()) hash.update(`${Buffer.byteLength(line)}:${line}`);
   }
   return "sha256:" + hash.digest("hex");
 }
@@ -57449,6 +57465,7 @@ function combineVerdicts(verdicts) {
 }
 
 // src/analyzers/dynamic/runDynamicGate.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join as join4 } from "node:path";
 
@@ -57924,6 +57941,7 @@ var Collector = class {
 };
 
 // src/analyzers/dynamic/harnessProtocol.ts
+import { createHmac, timingSafeEqual } from "node:crypto";
 var FRAME_PREFIX = "SKILLGATE-FRAME ";
 var EXAMPLE_STATUSES = ["ok", "exception", "timeout", "output-limit", "crashed", "bad-result", "oom"];
 var NONCE = /^[0-9a-f]{32}$/;
@@ -57993,7 +58011,16 @@ function toExampleRecord(o2) {
     audit
   };
 }
-function parseHarnessOutput(stdout) {
+function recordMac(key2, nonce, json) {
+  return createHmac("sha256", key2).update(`${nonce} ${json}`, "utf8").digest("hex");
+}
+function macOk(key2, nonce, mac, json) {
+  const want = Buffer.from(recordMac(key2, nonce, json), "hex");
+  const got = Buffer.from(mac, "hex");
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+var MAC = /^[0-9a-f]{64}$/;
+function parseHarnessOutput(stdout, key2) {
   const channel = { framed: false, records: /* @__PURE__ */ new Map(), done: false, forgeries: [], truncated: false };
   const lines = stdout.split("\n");
   const complete = lines.slice(0, -1);
@@ -58013,9 +58040,16 @@ function parseHarnessOutput(stdout) {
       if (line !== "" || !channel.done) forged(line, "a line on the harness channel without the run's frame nonce");
       continue;
     }
+    const rest = line.slice(prefix.length);
+    const mac = rest.slice(0, 64);
+    const json = rest.slice(65);
+    if (!MAC.test(mac) || rest[64] !== " " || !macOk(key2, nonce, mac, json)) {
+      forged(line, "a framed line whose MAC does not verify (not written by the harness)");
+      continue;
+    }
     let doc;
     try {
-      doc = JSON.parse(line.slice(prefix.length));
+      doc = JSON.parse(json);
     } catch {
       forged(line, `a framed line (${n + 1}) that is not JSON`);
       continue;
@@ -58569,7 +58603,7 @@ var HOME_TMPFS_BYTES = 1024 * 1024;
 var PER_EXAMPLE_ALLOWANCE_MS = 3e3;
 var STARTUP_ALLOWANCE_MS = 5e3;
 var FRAMING_BYTES = 1024 * 1024;
-function buildJob(skill, decoys) {
+function buildJob(skill, decoys, key2 = randomBytes2(32)) {
   const m = skill.manifest;
   const cut = m.entrypoint.lastIndexOf(":");
   return {
@@ -58579,7 +58613,8 @@ function buildJob(skill, decoys) {
     outputBytes: skill.limits.outputBytes,
     memoryBytes: skill.limits.memoryBytes,
     subprocess: m.permissions?.subprocess === true,
-    decoys: { aws: decoys.aws, ssh: decoys.ssh, netrc: decoys.netrc, token: decoys.token }
+    decoys: { aws: decoys.aws, ssh: decoys.ssh, netrc: decoys.netrc, token: decoys.token },
+    key: key2.toString("hex")
   };
 }
 function buildRequest(skill, job) {
@@ -58643,7 +58678,7 @@ async function runDynamicGate(sandbox, skill) {
     const message = err instanceof Error ? err.message : String(err);
     return { findings, errors: [`the dynamic sandbox run failed: ${message}`], behaviour: emptyBehaviour(job, 0) };
   }
-  const channel = parseHarnessOutput(run2.stdout);
+  const channel = parseHarnessOutput(run2.stdout, Buffer.from(job.key, "hex"));
   const broken = brokenReason(run2, channel, req.limits.memoryBytes);
   const locate = await locator(skill);
   const validator2 = outputValidator(skill.manifest.output);
@@ -58847,7 +58882,7 @@ function parseStaticOutput(stdout, skills) {
 }
 
 // src/analyzers/static/stageStaticTree.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
+import { randomBytes as randomBytes3 } from "node:crypto";
 import { chmod, copyFile, link, lstat, mkdir, rm } from "node:fs/promises";
 import { join as join5 } from "node:path";
 var StaticStagingError = class extends Error {
@@ -58886,7 +58921,7 @@ async function mkdirs(root, rel) {
   }
 }
 async function stageStaticTree(skills, workDir) {
-  const tree = join5(workDir, `static-${randomBytes2(6).toString("hex")}`);
+  const tree = join5(workDir, `static-${randomBytes3(6).toString("hex")}`);
   await mkdir(tree, { recursive: true });
   await chmod(tree, 493);
   const seen = /* @__PURE__ */ new Set();
@@ -59082,7 +59117,7 @@ async function readSkill(root, repoPath, limits2) {
     throw new CheckoutError(repoPath, "is not a relative path inside the repository");
   }
   const name = segments[segments.length - 1];
-  const files = /* @__PURE__ */ new Map();
+  const files = new VettedFiles();
   const findings = [];
   const perRule = /* @__PURE__ */ new Map();
   const add = (rule, severity, rel, message, file = rel ? `${repoPath}/${rel}` : repoPath) => {
@@ -59097,6 +59132,7 @@ async function readSkill(root, repoPath, limits2) {
         findings.push({ ...first2, file: repoPath, message: `${n - MAX_PER_RULE2} more ${rule} findings in ${repoPath} not listed` });
       }
     }
+    files.refused.push(...findings.map((f) => `${f.rule}\0${f.file ?? ""}\0${f.message}`));
     return { name, repoPath, files, findings };
   };
   for (let i2 = 1; i2 <= segments.length; i2++) {
@@ -59306,7 +59342,7 @@ async function checkSkills(req) {
   const emit = req.progress ?? (() => {
   });
   const runErrors = [];
-  const runDir = join9(req.workDir, `run-${randomBytes3(6).toString("hex")}`);
+  const runDir = join9(req.workDir, `run-${randomBytes4(6).toString("hex")}`);
   await mkdir3(runDir, { recursive: true, mode: 493 });
   try {
     const names = [...new Set(req.only ?? await listSkills(req.root, skillsPath))].sort();

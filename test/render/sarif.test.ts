@@ -141,6 +141,18 @@ describe("renderSarif", () => {
     expect(fp({ ...base, skill: "b" }, "b")).not.toBe(original);
   });
 
+  it("keeps the most severe results within the cap and says how many were left out", () => {
+    const many = run([skill("noisy", "fail", [
+      ...Array.from({ length: 5 }, (_, i) => finding({ rule: "static.low", severity: "low", skill: "noisy", file: "skills/noisy/main.py", line: i + 1, evidence: `l${i}` })),
+      finding({ rule: "static.crit", severity: "critical", skill: "noisy", file: "skills/noisy/main.py", line: 9 }),
+    ]), skill("broken", "error", [], ["no sandbox"])]);
+    const log: any = renderSarif(many, { toolVersion: "0.1.0", maxResults: 3 });
+    expect(validateSarif(log)).toEqual([]);
+    expect(resultsOf(log).map((r) => r.ruleId)).toEqual([GATE_ERROR_RULE, "static.crit", "static.low"]);
+    expect(log.runs[0].invocations[0].toolExecutionNotifications).toEqual([{ level: "warning", message: { text: "4 less severe result(s) left out: GitHub accepts at most 3 results per run" } }]);
+    expect(resultsOf(renderSarif(many, { toolVersion: "0.1.0" }))).toHaveLength(7);
+  });
+
   it("a skill with verdict error is never invisible", () => {
     const log: any = renderSarif(withError, { toolVersion: "0.1.0" });
     const errs = resultsOf(log).filter((r) => r.ruleId === GATE_ERROR_RULE);

@@ -19,7 +19,11 @@ export interface SarifOptions {
   informationUri?: string;
   /** Prepended to every path so that URIs are relative to the repository root (e.g. when skillgate ran in a subfolder). */
   pathPrefix?: string;
+  /** GitHub code scanning accepts at most 25,000 results per run; the most severe are kept, the cut is noted. */
+  maxResults?: number;
 }
+
+export const SARIF_MAX_RESULTS = 25_000;
 
 export type SarifLevel = "error" | "warning" | "note";
 
@@ -65,9 +69,15 @@ export function renderSarif(report: RunReport, opts: SarifOptions): Json {
 
   const ruleIds = [...rules.keys()].sort();
   const ruleIndex = new Map(ruleIds.map((id, i) => [id, i]));
-  const results: Json[] = pending.map(({ skill, finding }) => findingResult(skill, finding, ruleIndex, prefix));
-  for (const skill of report.skills) {
-    if (skill.verdict === "error") results.push(errorResult(skill, ruleIndex, prefix));
+  let results: Json[] = report.skills.filter((s) => s.verdict === "error").map((skill) => errorResult(skill, ruleIndex, prefix));
+  results.push(...pending.map(({ skill, finding }) => findingResult(skill, finding, ruleIndex, prefix)));
+  const notifications = report.errors.map((text) => ({ level: "error", message: { text } }));
+  const max = opts.maxResults ?? SARIF_MAX_RESULTS;
+  if (results.length > max) {
+    const rank = (r: Json) => severityRank((r.properties as { severity: Severity }).severity);
+    const cut = results.length - max;
+    results = results.map((r, i) => ({ r, i })).sort((a, b) => rank(b.r) - rank(a.r) || a.i - b.i).slice(0, max).map((x) => x.r);
+    notifications.push({ level: "warning", message: { text: `${cut} less severe result(s) left out: GitHub accepts at most ${max} results per run` } });
   }
 
   const driver: Json = {
@@ -80,7 +90,7 @@ export function renderSarif(report: RunReport, opts: SarifOptions): Json {
 
   const invocation: Json = {
     executionSuccessful: report.verdict !== "error",
-    toolExecutionNotifications: report.errors.map((text) => ({ level: "error", message: { text } })),
+    toolExecutionNotifications: notifications,
   };
   const start = Date.parse(report.startedAt);
   if (Number.isFinite(start)) {

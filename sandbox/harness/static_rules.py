@@ -96,6 +96,10 @@ SECRET_PATTERNS = [
     (re.compile(r"\.config/gh/hosts\.yml"), "GitHub CLI token"),
 ]
 
+# Modules where looking an attribute up by a computed name is a way to hide which one is used.
+SENSITIVE_MODULES = {"os", "posix", "subprocess", "pty", "socket", "ssl", "importlib", "imp", "sys", "builtins",
+                     "multiprocessing", "ctypes", "shutil", "asyncio", "urllib.request", "http.client", "codecs",
+                     "base64", "marshal", "pickle"}
 # Attributes that reach code objects, globals or every class: the usual ways around name checks.
 GADGET_ATTRS = {"__subclasses__", "__globals__", "__code__", "__builtins__", "__import__", "__loader__",
                 "f_globals", "f_builtins", "gi_frame", "tb_frame", "f_back"}
@@ -286,8 +290,8 @@ class ModuleRules:
                 name = self.fold(node.args[1])
                 if base and name:
                     return base + "." + name
-                if base == "builtins":
-                    return "builtins.?"
+                if base == "builtins" or base in SENSITIVE_MODULES:
+                    return "builtins.?"  # any attribute of a dangerous namespace, chosen at run time
                 return None
             if f in ("builtins.__import__", "importlib.import_module", "importlib.__import__") and node.args:
                 return self.fold(node.args[0])
@@ -351,10 +355,11 @@ class ModuleRules:
                     if not isinstance(target, ast.Name):
                         continue
                     q = self.resolve(value)
-                    if q and self.var_alias.get(target.id) != q and self.interesting(q):
-                        if target.id not in self.var_alias or not self.interesting(self.var_alias[target.id]):
-                            self.var_alias[target.id] = q
-                            changed = True
+                    old = self.var_alias.get(target.id)
+                    # First binding wins, unless a later one is dangerous and the first is not.
+                    if q and q != old and (old is None or (self.interesting(q) and not self.interesting(old))):
+                        self.var_alias[target.id] = q
+                        changed = True
                     s = self.fold(value)
                     if s is not None and target.id not in self.const_vars:
                         self.const_vars[target.id] = s
@@ -518,7 +523,11 @@ class ModuleRules:
                             "obtains '%s' dynamically: introspection that gets around name-based checks" % name, name)
         if q and q not in (f,):
             # getattr(x, "name") and friends: the call itself yields a dangerous object
-            if q in DYNAMIC_CODE:
+            if q == "builtins.?":
+                self.report("static.dynamic-code", "high", node,
+                            "looks up an attribute of %s by a name computed at run time"
+                            % (self.resolve(node.args[0]) if node.args else "builtins"))
+            elif q in DYNAMIC_CODE:
                 self.report("static.dynamic-code", "high", node, "obtains %s dynamically" % q, q)
             elif q == "builtins":
                 self.report("static.dynamic-code", "high", node, "reaches the builtins namespace dynamically", q)

@@ -8,6 +8,7 @@
 import { constants, type Stats } from "node:fs";
 import { lstat, open, opendir } from "node:fs/promises";
 import { join } from "node:path";
+import { VettedFiles } from "../core/contentHash.js";
 import type { Finding, Severity } from "../core/finding.js";
 import type { Policy } from "../core/policy.js";
 import type { SkillFiles } from "../core/skillFiles.js";
@@ -70,7 +71,8 @@ export async function readSkill(root: string, repoPath: string, limits: Policy["
     throw new CheckoutError(repoPath, "is not a relative path inside the repository");
   }
   const name = segments[segments.length - 1] as string;
-  const files = new Map<string, Buffer>();
+  // Carries the refusals too, so the content hash changes when a link or binary appears.
+  const files = new VettedFiles();
   const findings: Finding[] = [];
   const perRule = new Map<string, number>();
   const add = (rule: string, severity: Severity, rel: string, message: string, file = rel ? `${repoPath}/${rel}` : repoPath) => {
@@ -85,6 +87,7 @@ export async function readSkill(root: string, repoPath: string, limits: Policy["
         findings.push({ ...first, file: repoPath, message: `${n - MAX_PER_RULE} more ${rule} findings in ${repoPath} not listed` });
       }
     }
+    files.refused.push(...findings.map((f) => `${f.rule}\u0000${f.file ?? ""}\u0000${f.message}`));
     return { name, repoPath, files, findings };
   };
 

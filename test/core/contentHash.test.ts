@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hashSkill } from "../../src/core/contentHash.js";
+import { hashSkill, VettedFiles } from "../../src/core/contentHash.js";
 
 const files = (entries: Record<string, string>) => new Map(Object.entries(entries).map(([k, v]) => [k, Buffer.from(v)]));
 
@@ -17,5 +17,14 @@ describe("hashSkill", () => {
     expect(hashSkill(files({ ab: "c" }))).not.toBe(hashSkill(files({ a: "bc" })));
     expect(hashSkill(files({ a: "b", c: "" }))).not.toBe(hashSkill(files({ a: "b\u0000c" })));
     expect(hashSkill(new Map())).not.toBe(hashSkill(files({ "": "" })));
+  });
+
+  it("mixes in what the checkout refused, and equals the plain hash when nothing was", () => {
+    const plain = files({ "main.py": "x" });
+    const vetted = new VettedFiles(plain);
+    expect(hashSkill(vetted)).toBe(hashSkill(plain));
+    vetted.refused.push("checkout.symlink\u0000skills/x/evil\u0000link");
+    expect(hashSkill(vetted)).not.toBe(hashSkill(plain));
+    expect(hashSkill(plain, ["checkout.symlink\u0000skills/x/evil\u0000link"])).toBe(hashSkill(vetted));
   });
 });

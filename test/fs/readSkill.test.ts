@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkManifest } from "../../src/core/checkManifest.js";
+import { hashSkill } from "../../src/core/contentHash.js";
 import { parsePolicy } from "../../src/core/parsePolicy.js";
 import { listSkills } from "../../src/fs/listSkills.js";
 import { CheckoutError, readSkill } from "../../src/fs/readSkill.js";
@@ -202,6 +203,25 @@ describe("readSkill", () => {
     await expect(readSkill(root, "/etc", limits)).rejects.toBeInstanceOf(CheckoutError);
     const gone = await readSkill(root, "skills/gone", limits);
     expect(gone.findings.map((f) => [f.rule, f.message])).toEqual([["checkout.unreadable", "skills/gone cannot be read (ENOENT)"]]);
+  });
+});
+
+describe("readSkill + hashSkill", () => {
+  it("a link or binary added to a skill changes its content hash, so no cached verdict is reused", async () => {
+    const dir = skill("cached", { "skill.yaml": fixture("valid.yaml"), "main.py": fixture("main.py") });
+    const clean = hashSkill((await readSkill(root, "skills/cached", limits)).files);
+    expect(hashSkill((await readSkill(root, "skills/cached", limits)).files)).toBe(clean);
+    symlinkSync(join(outside, "secret.txt"), join(dir, "evil"));
+    const linked = await readSkill(root, "skills/cached", limits);
+    expect([...linked.files.keys()].sort()).toEqual(["main.py", "skill.yaml"]);
+    const withLink = hashSkill(linked.files);
+    expect(withLink).not.toBe(clean);
+    rmSync(join(dir, "evil"));
+    writeFileSync(join(dir, "evil.so"), "x");
+    const withBinary = hashSkill((await readSkill(root, "skills/cached", limits)).files);
+    expect(new Set([clean, withLink, withBinary]).size).toBe(3);
+    rmSync(join(dir, "evil.so"));
+    expect(hashSkill((await readSkill(root, "skills/cached", limits)).files)).toBe(clean);
   });
 });
 

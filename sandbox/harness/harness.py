@@ -1,15 +1,18 @@
 """skillgate dynamic-run harness: PID 1 of the sandbox, trusted, never imports the skill.
 
 Protocol (see src/analyzers/dynamic/harnessProtocol.ts, which parses what this writes):
-  stdin   one JSON job {entry, examples, timeoutMs, outputBytes, memoryBytes?, subprocess, decoys}
-  stdout  "SKILLGATE-FRAME <nonce>" then one "<nonce> {json}" record per example, then
-          "<nonce> {"type":"done"}". Only this process ever holds the container's stdout.
+  stdin   one JSON job {entry, examples, timeoutMs, outputBytes, memoryBytes?, subprocess, decoys, key}
+  stdout  "SKILLGATE-FRAME <nonce>" then one "<nonce> <mac> {json}" record per example, then
+          "<nonce> <mac> {"type":"done"}" (mac: HMAC-SHA256 with the job's key, see Channel).
+          Only this process holds the container's stdout.
 Each example runs in a fresh `python3 -I runner.py` (which never sees the nonce), in its own
 session, with pipes for stdin/stdout/stderr and the result pipe as fd 3. After each example
 every process but this one is killed (kill(-1, SIGKILL)) and reaped.
 """
 import errno
 import fcntl
+import hashlib
+import hmac
 import json
 import os
 import selectors
@@ -91,15 +94,23 @@ def write_all(fd, data):
 
 
 class Channel:
-    """The framed stdout: every record is one line prefixed with the run's nonce."""
+    """The framed stdout: every record is one line "<nonce> <mac> <json>".
+
+    The nonce is written in the header; the MAC (HMAC-SHA256 with the job's secret key over
+    "<nonce> <json>") proves a record is the harness's own even if a skill reads a record line
+    back out of the pipe (/proc/1/fd/1) and learns the nonce: the key never leaves this
+    process's memory, which the skill cannot read (PR_SET_DUMPABLE 0)."""
 
     def __init__(self):
         self.nonce = os.urandom(16).hex()
+        self.key = b""
         write_all(1, ("SKILLGATE-FRAME %s\n" % self.nonce).encode())
 
     def record(self, obj):
-        line = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        write_all(1, ("%s %s\n" % (self.nonce, line)).encode("utf-8", "replace"))
+        body = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8", "replace")
+        head = self.nonce.encode() + b" "
+        mac = hmac.new(self.key, head + body, hashlib.sha256).hexdigest().encode()
+        write_all(1, head + mac + b" " + body + b"\n")
 
 
 def write_decoys(home, decoys):
@@ -416,6 +427,10 @@ def main():
         job = json.loads(raw.decode("utf-8"))
         if not isinstance(job, dict) or not isinstance(job.get("examples"), list):
             raise ValueError("job must be an object with an examples list")
+        channel.key = bytes.fromhex(str(job.pop("key", "")))
+        if len(channel.key) < 16:
+            raise ValueError("job needs a key of at least 16 bytes (hex)")
+        raw = None
         examples = job["examples"][:MAX_EXAMPLES]
         home = os.environ.get("HOME", "/home/skill")
         write_decoys(home, job.get("decoys") or {})

@@ -2,14 +2,17 @@
  * The harness's framed stdout (sandbox/harness/harness.py), parsed and checked. Pure.
  *
  *   SKILLGATE-FRAME <nonce>
- *   <nonce> {"type":"example","index":0,...}
- *   <nonce> {"type":"done"}
+ *   <nonce> <mac> {"type":"example","index":0,...}
+ *   <nonce> <mac> {"type":"done"}
  *
+ * mac = HMAC-SHA256(key, "<nonce> <json>") with the secret key skillgate put in the job.
  * Only the harness holds the container's stdout, but a skill can still reach it (under
- * gVisor /proc/1/fd/1 opens for a same-uid process). So every line without the nonce, every
- * record out of sequence (a repeated index, anything after done) is a forgery,
- * charged to the example that was running when it appeared (the next one expected).
+ * gVisor /proc/1/fd/1 opens for a same-uid process, even for reading, so the nonce may
+ * leak; the key cannot). So every line without the nonce or a valid MAC, every record
+ * out of sequence (a repeated index, anything after done) is a forgery, charged to the
+ * example that was running when it appeared (the next one expected).
  */
+import { createHmac, timingSafeEqual } from "node:crypto";
 import type { AuditHint } from "./traceEvent.js";
 
 export const FRAME_PREFIX = "SKILLGATE-FRAME ";
@@ -137,7 +140,20 @@ export function toExampleRecord(o: Record<string, unknown>): ExampleRecord | str
   };
 }
 
-export function parseHarnessOutput(stdout: string): HarnessChannel {
+/** The MAC the harness puts on a record line: hex HMAC-SHA256 over "<nonce> <json>". */
+export function recordMac(key: Buffer, nonce: string, json: string): string {
+  return createHmac("sha256", key).update(`${nonce} ${json}`, "utf8").digest("hex");
+}
+
+function macOk(key: Buffer, nonce: string, mac: string, json: string): boolean {
+  const want = Buffer.from(recordMac(key, nonce, json), "hex");
+  const got = Buffer.from(mac, "hex");
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
+const MAC = /^[0-9a-f]{64}$/;
+
+export function parseHarnessOutput(stdout: string, key: Buffer): HarnessChannel {
   const channel: HarnessChannel = { framed: false, records: new Map(), done: false, forgeries: [], truncated: false };
   const lines = stdout.split("\n");
   // A last fragment without its newline was cut off (or forged without one): never a record.
@@ -158,9 +174,16 @@ export function parseHarnessOutput(stdout: string): HarnessChannel {
       if (line !== "" || !channel.done) forged(line, "a line on the harness channel without the run's frame nonce");
       continue;
     }
+    const rest = line.slice(prefix.length);
+    const mac = rest.slice(0, 64);
+    const json = rest.slice(65);
+    if (!MAC.test(mac) || rest[64] !== " " || !macOk(key, nonce, mac, json)) {
+      forged(line, "a framed line whose MAC does not verify (not written by the harness)");
+      continue;
+    }
     let doc: unknown;
     try {
-      doc = JSON.parse(line.slice(prefix.length));
+      doc = JSON.parse(json);
     } catch {
       forged(line, `a framed line (${n + 1}) that is not JSON`);
       continue;

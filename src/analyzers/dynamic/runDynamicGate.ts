@@ -5,6 +5,7 @@
  * Fails closed: a sandbox that cannot run rethrows SandboxUnavailableError; anything
  * the gate cannot judge goes to `errors` (which makes the verdict error), never a pass.
  */
+import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Finding } from "../../core/finding.js";
@@ -48,9 +49,11 @@ export interface HarnessJob {
   memoryBytes: number;
   subprocess: boolean;
   decoys: { aws: string; ssh: string; netrc: string; token: string };
+  /** Hex secret for the records' MACs; never reaches the skill. */
+  key: string;
 }
 
-export function buildJob(skill: StagedSkill, decoys: Decoys): HarnessJob {
+export function buildJob(skill: StagedSkill, decoys: Decoys, key: Buffer = randomBytes(32)): HarnessJob {
   const m = skill.manifest;
   const cut = m.entrypoint.lastIndexOf(":");
   return {
@@ -61,6 +64,7 @@ export function buildJob(skill: StagedSkill, decoys: Decoys): HarnessJob {
     memoryBytes: skill.limits.memoryBytes,
     subprocess: m.permissions?.subprocess === true,
     decoys: { aws: decoys.aws, ssh: decoys.ssh, netrc: decoys.netrc, token: decoys.token },
+    key: key.toString("hex"),
   };
 }
 
@@ -130,7 +134,7 @@ export async function runDynamicGate(sandbox: Sandbox, skill: StagedSkill): Prom
     const message = err instanceof Error ? err.message : String(err);
     return { findings, errors: [`the dynamic sandbox run failed: ${message}`], behaviour: emptyBehaviour(job, 0) };
   }
-  const channel = parseHarnessOutput(run.stdout);
+  const channel = parseHarnessOutput(run.stdout, Buffer.from(job.key, "hex"));
   const broken = brokenReason(run, channel, req.limits.memoryBytes);
   const locate = await locator(skill);
   const validator = outputValidator(skill.manifest.output);

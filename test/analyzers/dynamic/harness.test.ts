@@ -28,7 +28,7 @@ describe("harness.py in the sandbox", () => {
     expect(run.exitCode).toBe(0);
     const lines = run.stdout.split("\n");
     expect(lines[0]).toMatch(/^SKILLGATE-FRAME [0-9a-f]{32}$/);
-    const channel = parseHarnessOutput(run.stdout);
+    const channel = parseHarnessOutput(run.stdout, Buffer.from(job.key, "hex"));
     expect(channel.done).toBe(true);
     expect(channel.forgeries).toEqual([]);
     const look = channel.records.get(0)!;
@@ -40,9 +40,10 @@ describe("harness.py in the sandbox", () => {
     expect(r.ssh).toContain(decoys.ssh);
     expect(r.netrc).toContain(`password ${decoys.netrc}`);
     expect(r).toMatchObject({ cwd: "/skill", uid: 10001, stdin: "", session_leader: true, path0: "/skill", result_fd_in_child: "closed" });
-    // The frame nonce never reaches the skill.
+    // Neither the frame nonce nor the MAC key reaches the skill.
     const nonce = lines[0]!.slice("SKILLGATE-FRAME ".length);
     expect(JSON.stringify(r)).not.toContain(nonce);
+    expect(JSON.stringify(r)).not.toContain(job.key);
     // kill(-1) from the skill is refused by the harness's seccomp guard (EPERM), the harness lives on.
     const all = channel.records.get(1)!;
     expect(all.result).toEqual({ refused: 1 });
@@ -50,11 +51,13 @@ describe("harness.py in the sandbox", () => {
 
   it("refuses a job that is not JSON with a framed fatal record and exit code 2", async () => {
     const skill = stager.stage("introspect");
-    const req = { ...buildRequest(skill, buildJob(skill, makeDecoys())), stdin: "{not json" };
+    const job = buildJob(skill, makeDecoys());
+    const req = { ...buildRequest(skill, job), stdin: "{not json" };
     expect(req.cmd).toEqual(HARNESS_CMD);
     const run = await sandbox.run(req);
     expect(run.exitCode).toBe(2);
-    const channel = parseHarnessOutput(run.stdout);
+    // No key could be read, so the fatal record is MACed with the empty key.
+    const channel = parseHarnessOutput(run.stdout, Buffer.alloc(0));
     expect(channel.framed).toBe(true);
     expect(channel.fatal).toMatch(/^bad job: /);
     expect(channel.records.size).toBe(0);

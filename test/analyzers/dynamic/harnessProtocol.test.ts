@@ -1,6 +1,6 @@
 /** The host side of the harness protocol: framed records, forgeries, result checks. Pure. */
 import { describe, expect, it } from "vitest";
-import { parseHarnessOutput, toExampleRecord } from "../../../src/analyzers/dynamic/harnessProtocol.js";
+import { parseHarnessOutput as parseWithKey, recordMac, toExampleRecord } from "../../../src/analyzers/dynamic/harnessProtocol.js";
 import { checkResult, diffJson, formatDiff, outputValidator } from "../../../src/analyzers/dynamic/resultCheck.js";
 import { limitFindings, outcomeFindings, type ExampleContext } from "../../../src/analyzers/dynamic/limitFindings.js";
 import { brokenReason } from "../../../src/analyzers/dynamic/runDynamicGate.js";
@@ -8,6 +8,8 @@ import type { SandboxRunResult } from "../../../src/sandbox/sandbox.js";
 
 const NONCE = "0123456789abcdef0123456789abcdef";
 const OTHER = "fedcba9876543210fedcba9876543210";
+const KEY = Buffer.alloc(32, 7);
+const parseHarnessOutput = (text: string) => parseWithKey(text, KEY);
 
 function record(index: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -32,7 +34,10 @@ function record(index: number, extra: Record<string, unknown> = {}): Record<stri
 }
 
 const framed = (...lines: string[]): string => [`SKILLGATE-FRAME ${NONCE}`, ...lines].join("\n") + "\n";
-const rec = (obj: Record<string, unknown>, nonce = NONCE): string => `${nonce} ${JSON.stringify(obj)}`;
+const rec = (obj: Record<string, unknown>, nonce = NONCE, key = KEY): string => {
+  const json = JSON.stringify(obj);
+  return `${nonce} ${recordMac(key, nonce, json)} ${json}`;
+};
 
 describe("parseHarnessOutput", () => {
   it("accepts a well-formed channel", () => {
@@ -58,6 +63,17 @@ describe("parseHarnessOutput", () => {
       [1, "a line on the harness channel without the run's frame nonce"],
     ]);
     expect(c.records.get(1)!.result).toEqual({ n: 1 });
+  });
+
+  it("refuses a record that carries the nonce but not a valid MAC (a skill that learnt the nonce)", () => {
+    const stolen = rec(record(0, { result: { n: 42 } }), NONCE, Buffer.alloc(32, 9));
+    const bare = `${NONCE} ${JSON.stringify(record(0))}`;
+    const c = parseHarnessOutput(framed(stolen, bare, rec(record(0)), rec({ type: "done" })));
+    expect(c.forgeries.map((f) => [f.example, f.reason])).toEqual([
+      [0, "a framed line whose MAC does not verify (not written by the harness)"],
+      [0, "a framed line whose MAC does not verify (not written by the harness)"],
+    ]);
+    expect(c.records.get(0)!.result).toEqual({ n: 0 });
   });
 
   it("flags a second record for an example, records after done and malformed records", () => {

@@ -26,15 +26,17 @@ import {
   WEBHOOK_SECRET,
 } from "../helpers/githubFixtures.js";
 import { OpenApiRecorder } from "../helpers/openapiCheck.js";
-import { requireSandbox } from "../helpers/sandbox.js";
+import { requireSandboxInChildProcess, type ProcessSandbox } from "../github/sandboxProcess.js";
 
 let root: string;
 let server: AppServer;
 let api: OpenApiRecorder;
 let repo: SkillRepo;
+let sandbox: ProcessSandbox;
 
 beforeAll(async () => {
-  const sandbox = await requireSandbox();
+  // The real sandbox, in a child process free of nock (see test/github/sandboxWorker.ts).
+  sandbox = await requireSandboxInChildProcess();
   root = mkdtempSync(join(tmpdir(), "sg-e2e-"));
   repo = new SkillRepo(root);
   nock.disableNetConnect();
@@ -57,6 +59,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
+  sandbox?.close();
   api?.dispose();
   nock.cleanAll();
   nock.enableNetConnect();

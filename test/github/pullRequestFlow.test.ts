@@ -12,7 +12,6 @@ import { Probot } from "probot";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { skillgateOctokit } from "../../src/github/octokitOptions.js";
 import { createSkillgateApp, type SkillgateApp } from "../../src/github/skillgateApp.js";
-import type { Sandbox } from "../../src/sandbox/sandbox.js";
 import { VerdictStore } from "../../src/store/verdictStore.js";
 import {
   APP_ID,
@@ -30,7 +29,7 @@ import {
   WEBHOOK_SECRET,
 } from "../helpers/githubFixtures.js";
 import { OpenApiRecorder } from "../helpers/openapiCheck.js";
-import { requireSandbox } from "../helpers/sandbox.js";
+import { requireSandboxInChildProcess, type ProcessSandbox } from "./sandboxProcess.js";
 
 type Obj = Record<string, unknown>;
 type Update = { status?: string; conclusion?: string; output?: { title: string; summary: string; annotations?: Obj[] } };
@@ -67,7 +66,7 @@ const evalSkill = {
 
 let root: string;
 let repo: SkillRepo;
-let sandbox: Sandbox;
+let sandbox: ProcessSandbox;
 let privateKey: string;
 let store: VerdictStore;
 let logs: string[];
@@ -76,7 +75,8 @@ let probot: Probot;
 let app: SkillgateApp;
 
 beforeAll(async () => {
-  sandbox = await requireSandbox();
+  // The real sandbox, in a child process free of nock (see sandboxWorker.ts).
+  sandbox = await requireSandboxInChildProcess();
   root = mkdtempSync(join(tmpdir(), "sg-app-"));
   repo = new SkillRepo(root);
   privateKey = generateAppKey();
@@ -84,6 +84,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
+  sandbox?.close();
   store?.close();
   if (root) rmSync(root, { recursive: true, force: true });
 });

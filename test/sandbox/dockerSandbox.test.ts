@@ -50,6 +50,19 @@ describe("createDockerSandbox: basics", () => {
     expect(r.trace).toBeUndefined();
   });
 
+  it("delivers a large stdin intact and closes it", async () => {
+    const big = "0123456789abcdef".repeat(256 * 1024); // 4 MiB
+    const r = await sandbox.run(py("import sys, hashlib; d = sys.stdin.buffer.read(); print(len(d), hashlib.sha256(d).hexdigest())", { stdin: big }));
+    const { createHash } = await import("node:crypto");
+    expect(r.stdout.trim()).toBe(`${big.length} ${createHash("sha256").update(big).digest("hex")}`);
+  });
+
+  it("gives a program that never reads stdin its normal run", async () => {
+    const r = await sandbox.run(py("print('ignored stdin')", { stdin: "x".repeat(1024 * 1024) }));
+    expect(r.stdout).toBe("ignored stdin\n");
+    expect(r.exitCode).toBe(0);
+  });
+
   it("preflight reports the versions that enter the verdict key", async () => {
     const info = await sandbox.preflight();
     expect(info.imageTag).toMatch(/^skillgate-sandbox:/);

@@ -62,6 +62,13 @@ describe("trace capture", () => {
     expect(r.stdout).toContain("connect");
   });
 
+  it("a traced run killed at the deadline still returns its trace and leaves no log", async () => {
+    const r = await sandbox.run({ ...req("open('/etc/hostname').read()\nwhile True: pass", true), limits: { ...req("", true).limits, wallMs: 1500 } });
+    expect(r.timedOut).toBe(true);
+    expect(r.trace).toMatch(/openat\(.*\/etc\/hostname/);
+    expect((await countLeftovers()).traceFiles).toBe(0);
+  });
+
   it("leaves no container, runsc process or trace file behind", async () => {
     expect(await countLeftovers()).toEqual({ containers: 0, runscProcesses: 0, traceFiles: 0 });
   });

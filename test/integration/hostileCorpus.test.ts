@@ -25,6 +25,10 @@ interface Expectation {
   verdict: "pass" | "fail" | "error";
   rules: string[];
   why: string;
+  /** rule -> a substring some finding of that rule must carry in its evidence. */
+  evidence?: Record<string, string>;
+  /** rule -> "file:line" some finding of that rule must point at (from the runner's audit hints). */
+  at?: Record<string, string>;
 }
 
 const fixtures = fileURLToPath(new URL("../fixtures/", import.meta.url));
@@ -115,6 +119,22 @@ describe("hostile corpus through checkSkills (real Docker + runsc)", () => {
       const fired = new Set(s.findings.filter((f) => !f.suppressed).map((f) => f.rule));
       const missing = exp.rules.filter((r) => !fired.has(r));
       if (s.verdict !== exp.verdict || missing.length) wrong.push(`${describeSkill(s)} — expected ${exp.verdict} with ${exp.rules.join(", ")}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("carries the evidence and points at the skill's line where the audit can tell", () => {
+    const wrong: string[] = [];
+    for (const [name, exp] of Object.entries(expected)) {
+      const s = skill(name);
+      for (const [rule, text] of Object.entries(exp.evidence ?? {})) {
+        if (!s.findings.some((f) => f.rule === rule && (f.evidence ?? "").includes(text))) wrong.push(`${name}: no ${rule} with evidence containing ${text}`);
+      }
+      for (const [rule, where] of Object.entries(exp.at ?? {})) {
+        const want = `skills/${name}/${where}`;
+        const got = s.findings.filter((f) => f.rule === rule).map((f) => `${f.file}:${f.line ?? ""}`);
+        if (!got.includes(want)) wrong.push(`${name}: ${rule} at ${got.join(", ") || "nowhere"}, expected ${want}`);
+      }
     }
     expect(wrong).toEqual([]);
   });

@@ -214,7 +214,9 @@ export function compareBehaviour(events: TraceEvent[], ctx: CompareContext): Beh
           "critical",
           `${NET_VERB[e.kind]} ${desc} but the manifest declares ${network === "none" ? "network: none" : `only ${network.map((n) => `${n.host}:${n.port}`).join(", ")}`}`,
           desc,
-          hintFor(ctx.audit, e.address, ["socket."]) ?? (e.address ? undefined : hintFor(ctx.audit, "", ["socket.send"])),
+          hintFor(ctx.audit, e.address, ["socket."]) ??
+            (e.port === 53 ? hintFor(ctx.audit, "", ["socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr"]) : undefined) ??
+            (e.address ? undefined : hintFor(ctx.audit, "", ["socket.send"])),
           e,
         );
         break;
@@ -238,7 +240,7 @@ export function compareBehaviour(events: TraceEvent[], ctx: CompareContext): Beh
           }
         }
         if (isDeniedSyscall(e.name)) {
-          out.add("dynamic.syscall", "critical", `called ${e.name}, outside the syscall profile of a skill`, e.name, hintFor(ctx.audit, "", ["ctypes."]), e);
+          out.add("dynamic.syscall", "critical", `called ${e.name}, outside the syscall profile of a skill`, e.name, ctypesHint(ctx.audit), e);
         }
         break;
       case "marker":
@@ -309,6 +311,11 @@ function allowedEndpoint(e: { kind: string; address: string; port?: number }, ne
     const literal = IPV4.test(ep.host) || ep.host.includes(":");
     return literal ? ep.host.replace(/^\[|\]$/g, "") === e.address : true;
   });
+}
+
+/** The ctypes call that most likely made a raw syscall: a foreign call, else a symbol lookup, else any ctypes event. */
+function ctypesHint(audit: AuditHint[]): AuditHint | undefined {
+  return hintFor(audit, "", ["ctypes.call_function"]) ?? hintFor(audit, "", ["ctypes.dlsym"]) ?? hintFor(audit, "", ["ctypes."]);
 }
 
 /** The first audit hint (with a location) of one of these events whose argument mentions a key. */

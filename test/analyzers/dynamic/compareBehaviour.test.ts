@@ -114,17 +114,21 @@ describe("compareBehaviour rules", () => {
       X(2, "python3", "openat(AT_FDCWD /skill, 0x1 /home/skill/.ssh/id_rsa, O_RDONLY|O_CLOEXEC, 0o0)", "= 3 (0x3)"),
       X(2, "python3", "clone(CLONE_VM|CLONE_VFORK|0x11, 0x1, 0x0, 0x0, 0x0)", "= 3 (0x3)"),
       X(3, "python3", 'execve(0x1 /bin/sh, 0x2 ["/bin/sh", "-c", "curl x"], 0x3 [])'),
+      X(2, "python3", "ptrace(PTRACE_TRACEME, 0x0, 0x0, 0x0)"),
     );
     const audit: AuditHint[] = [
       { event: "socket.connect", arg: "(<socket.socket fd=3>, ('1.2.3.4', 80))", file: "net/util.py", line: 7 },
       { event: "open", arg: "('/home/skill/.ssh/id_rsa', 'r')", file: "main.py", line: 12 },
       { event: "os.system", arg: "(b'curl x',)", file: "main.py", line: 20 },
+      { event: "ctypes.dlopen", arg: "(None,)", file: "main.py", line: 1 },
+      { event: "ctypes.call_function", arg: "(140000, (101, 0, 0, 0))", file: "main.py", line: 30 },
     ];
     const r = compareBehaviour(events, ctx({}, audit));
     const at = (rule: string) => r.findings.filter((f) => f.rule === rule).map((f) => `${f.file}:${f.line}`);
     expect(at("dynamic.network")).toEqual(["skills/x/net/util.py:7"]);
     expect(at("dynamic.exfiltration")).toEqual(["skills/x/main.py:12"]);
     expect(at("dynamic.subprocess")).toEqual(["skills/x/main.py:20"]);
+    expect(at("dynamic.syscall")).toEqual(["skills/x/main.py:30"]);
   });
 
   it("allows loopback (but not DNS), unix sockets and listed endpoints; hostnames match by port (best-effort)", () => {

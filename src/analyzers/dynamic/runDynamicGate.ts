@@ -160,7 +160,8 @@ export async function runDynamicGate(sandbox: Sandbox, skill: StagedSkill): Prom
     }
     if (!rec) {
       if (i === firstMissing && broken && run.oomKilled) {
-        findings.push(exampleFinding(ctx, "dynamic.memory", "high", `out of memory at ${formatSize(req.limits.memoryBytes)} (the whole sandbox was killed)`));
+        const whole = formatSize(req.limits.memoryBytes);
+        findings.push(exampleFinding(ctx, "dynamic.memory", "high", `out of memory at ${formatSize(skill.limits.memoryBytes)} (the whole sandbox, ${whole} with the harness, was killed)`));
       } else if (i === firstMissing) {
         findings.push(exampleFinding(ctx, "dynamic.sandbox-broken", "high", `broke its sandbox: ${broken ?? "the harness wrote no record for it"}`));
       } else {

@@ -126,6 +126,16 @@ describe("runDynamicGate (real gVisor sandbox)", () => {
     expect(r.behaviour.examples.map((e) => e.status)).toEqual(["oom", "ok"]);
   });
 
+  it("a memory bomb spread over processes kills the whole sandbox: memory for that example, the rest not run", async () => {
+    const r = await runDynamicGate(sandbox, stage("memspread"));
+    expect(r.findings.map((f) => [f.rule, f.message])).toEqual([
+      ["dynamic.memory", 'example "spread": out of memory at 256Mi (the whole sandbox, 384Mi with the harness, was killed)'],
+      ["dynamic.sandbox-broken", 'example "never": not run: the sandbox broke during example "spread"'],
+    ]);
+    expect(r.behaviour.examples.map((e) => e.status)).toEqual(["oom", "not-run"]);
+    expect(r.behaviour.examples[0]!.processes.length).toBeGreaterThan(0);
+  });
+
   it("never takes a forged frame on the skill's stdout as a result, and flags a write to the harness channel", async () => {
     const r = await runDynamicGate(sandbox, stage("forger"));
     // example "stdout": the real result {honest: false} is judged, the printed fake is just text

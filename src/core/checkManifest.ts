@@ -19,7 +19,7 @@ import { parseYamlSafely } from "./safeYaml.js";
 import type { SkillFiles } from "./skillFiles.js";
 import { checkSkillCard } from "./skillCard.js";
 import type { SkillManifest } from "./skillManifest.generated.js";
-import { compileUserSchema } from "./userSchema.js";
+import { compileUserSchema, countJsonNodes } from "./userSchema.js";
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => void;
 
@@ -48,19 +48,6 @@ export function manifestValidator(): ValidateFunction {
 const MAX_PER_RULE = 50;
 /** Values (scalars, lists, mappings) in one example input or output. */
 export const MAX_EXAMPLE_NODES = 2000;
-
-/** Number of values in a plain JSON value, counting no further than limit + 1. */
-function countNodes(value: unknown, limit: number): number {
-  const stack: unknown[] = [value];
-  let n = 0;
-  while (stack.length > 0 && n <= limit) {
-    const v = stack.pop();
-    n++;
-    if (Array.isArray(v)) stack.push(...v.slice(0, limit + 1));
-    else if (typeof v === "object" && v !== null) stack.push(...Object.values(v).slice(0, limit + 1));
-  }
-  return n;
-}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -151,7 +138,7 @@ export function checkManifest(skill: SkillFiles, policy: Policy): ManifestResult
         if (!validate || !isObject(example[key])) continue;
         // Validation runs on the host: bound the data so no schema keyword (uniqueItems,
         // contains, patterns) can be made to take unbounded time.
-        if (countNodes(example[key], MAX_EXAMPLE_NODES) > MAX_EXAMPLE_NODES) {
+        if (countJsonNodes(example[key], MAX_EXAMPLE_NODES) > MAX_EXAMPLE_NODES) {
           add(`manifest.example-${key}`, "high", parsed.locate(`/examples/${i}/${key}`), `examples[${i}].${key}: more than ${MAX_EXAMPLE_NODES} values; examples must be small samples`);
           continue;
         }

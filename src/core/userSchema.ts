@@ -84,6 +84,37 @@ function newAjv(): Ajv2020 {
 
 let shared: Ajv2020 | undefined;
 
+/** Number of values (scalars, lists, mappings) in a plain JSON value, counting no further than limit + 1. */
+export function countJsonNodes(value: unknown, limit: number): number {
+  const stack: unknown[] = [value];
+  let n = 0;
+  while (stack.length > 0 && n <= limit) {
+    const v = stack.pop();
+    n++;
+    if (Array.isArray(v)) stack.push(...v.slice(0, limit + 1));
+    else if (typeof v === "object" && v !== null) stack.push(...Object.values(v).slice(0, limit + 1));
+  }
+  return n;
+}
+
+/**
+ * Validation runs on the host over untrusted data (example values, a skill's result):
+ * refuse data with more than `limit` values instead of letting a keyword such as
+ * uniqueItems (quadratic) run unbounded.
+ */
+function guard(inner: ValidateFunction, limit: number): ValidateFunction {
+  const guarded = ((data: unknown) => {
+    if (countJsonNodes(data, limit) > limit) {
+      guarded.errors = [{ instancePath: "", schemaPath: "#", keyword: "maxValues", params: { limit }, message: `has more than ${limit} values; too large to validate` }];
+      return false;
+    }
+    const ok = inner(data);
+    guarded.errors = inner.errors;
+    return ok;
+  }) as ValidateFunction;
+  return Object.assign(guarded, { schema: inner.schema, schemaEnv: inner.schemaEnv });
+}
+
 export function compileUserSchema(schema: unknown, pointer: string): CompiledUserSchema {
   const label = pointerToPath(pointer);
   if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
@@ -97,7 +128,7 @@ export function compileUserSchema(schema: unknown, pointer: string): CompiledUse
     if (!ajv.validateSchema(schema)) {
       return { problems: explainAjvErrors(ajv.errors, pointer).map((m) => ({ ...m, message: `${m.message} (in the JSON Schema)` })) };
     }
-    return { validate: ajv.compile(schema), problems: [] };
+    return { validate: guard(ajv.compile(schema), JSON.stringify(schema).includes('"uniqueItems"') ? 5_000 : 200_000), problems: [] };
   } catch (err) {
     const reason = String((err as Error).message ?? err).replace(/^strict mode: /, "").slice(0, 300);
     return { problems: [{ pointer, target: "value", message: `${label}: not a usable JSON Schema: ${reason}` }] };

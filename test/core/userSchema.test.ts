@@ -46,3 +46,17 @@ describe("compileUserSchema", () => {
     expect(unsafe.problems[0]?.message).toMatch(/^input: not a usable JSON Schema: pattern "\(a\|a\)\*b" repeats a group/);
   });
 });
+
+describe("compileUserSchema: bounded validation", () => {
+  it("refuses data too large to validate quickly when the schema uses uniqueItems", () => {
+    const r = compileUserSchema({ type: "array", uniqueItems: true }, "/output");
+    const big = Array.from({ length: 6000 }, (_, i) => ({ i }));
+    const started = Date.now();
+    expect(r.validate?.(big)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(r.validate?.errors?.[0]?.message).toBe("has more than 5000 values; too large to validate");
+    expect(r.validate?.([{ i: 1 }, { i: 2 }])).toBe(true);
+    expect(r.validate?.([{ i: 1 }, { i: 1 }])).toBe(false);
+    expect(r.validate?.errors?.[0]?.keyword).toBe("uniqueItems");
+  });
+});

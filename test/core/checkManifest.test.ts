@@ -94,6 +94,12 @@ describe("checkManifest: hostile and broken manifests", () => {
   it("turns YAML problems (duplicate keys, alias bombs, tags) into manifest.yaml findings with lines", () => {
     const dup = checkManifest(skillWith(edit("license: MIT\n", "license: MIT\nname: other\n")), policy);
     expect(brief(dup.findings)).toEqual(['manifest.yaml@7:1 duplicate key "name": each key may appear only once in a mapping']);
+    const bomb = ["x0: &x0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
+    for (let i = 1; i < 12; i++) bomb.push(`x${i}: &x${i} [${Array(10).fill(`*x${i - 1}`).join(", ")}]`);
+    const started = performance.now();
+    const aliases = checkManifest(skillWith(valid + bomb.join("\n") + "\n"), policy);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(brief(aliases.findings)).toEqual(["manifest.yaml@43:10 aliases expand to too much data (more than 100 alias resolutions): refused as an alias bomb"]);
     const tag = checkManifest(skillWith(edit("license: MIT", "license: !!python/object:os.system MIT")), policy);
     expect(tag.findings.map((f) => [f.rule, f.line])).toEqual([["manifest.yaml", 6]]);
     expect(tag.manifest).toBeUndefined();

@@ -7,7 +7,8 @@ The host mounts a staging folder read-only at /skills, holding each skill as
 
   { "skills": [ { "name": str, "imports": [str], "network": "none" | [...],
                   "subprocess": bool, "localModules": [str] } ],
-    "forbidden": [str], "skillTimeoutSeconds": int (optional) }
+    "forbidden": [str], "skillTimeoutSeconds": int (optional, per skill),
+    "deadlineSeconds": int (optional, the whole batch) }
 
 It prints ONE JSON document on stdout (anything else that writes to fd 1, such
 as Bandit, is redirected to stderr):
@@ -16,7 +17,7 @@ as Bandit, is redirected to stderr):
     "skills": { name: { "findings": [ { rule, severity, file, line, column,
                                         message, evidence } ], "errors": [str] } } }
 
-file is relative to the skill folder; column is 1-based. The skill's code is
+file is relative to the skill folder; column is 1-based (absent for Bandit). The skill's code is
 only parsed, never executed. Every limit here fails closed: a file that cannot
 be analysed is a finding, a skill that cannot be analysed in time is an error.
 """
@@ -29,6 +30,7 @@ import os
 import re
 import signal
 import sys
+import time
 import tokenize
 
 SKILLS_ROOT = os.environ.get("SKILLGATE_SKILLS_ROOT", "/skills")
@@ -787,7 +789,10 @@ def validate_job(job):
     timeout = job.get("skillTimeoutSeconds", DEFAULT_SKILL_TIMEOUT)
     if not isinstance(timeout, int) or isinstance(timeout, bool) or not 1 <= timeout <= 600:
         raise ValueError("job.skillTimeoutSeconds must be an integer from 1 to 600")
-    return skills, forbidden, timeout
+    deadline = job.get("deadlineSeconds", 3600)
+    if not isinstance(deadline, int) or isinstance(deadline, bool) or not 1 <= deadline <= 86400:
+        raise ValueError("job.deadlineSeconds must be an integer from 1 to 86400")
+    return skills, forbidden, timeout, deadline
 
 
 def on_alarm(_signum, _frame):
@@ -805,7 +810,7 @@ def main():
         raw = sys.stdin.buffer.read(MAX_JOB_BYTES + 1)
         if len(raw) > MAX_JOB_BYTES:
             raise ValueError("job larger than %d bytes" % MAX_JOB_BYTES)
-        skills, forbidden, timeout = validate_job(json.loads(raw.decode("utf-8")))
+        skills, forbidden, timeout, deadline = validate_job(json.loads(raw.decode("utf-8")))
     except (ValueError, UnicodeDecodeError) as e:
         doc["errors"].append("invalid job: %s" % e)
         out.write(json.dumps(doc))
@@ -822,13 +827,21 @@ def main():
     except Exception as e:  # noqa: BLE001 - any import failure means the gate cannot run
         doc["errors"].append("Bandit is not usable in the sandbox image: %s" % e)
     signal.signal(signal.SIGALRM, on_alarm)
+    # deadlineSeconds: the whole batch's budget (the host kills the sandbox soon after). Each skill gets at
+    # most what is left, so the document is always printed in time and finished skills keep their results.
+    end = time.monotonic() + deadline
     for skill in skills:
+        budget = min(timeout, int(end - time.monotonic()))
+        if budget < 1:
+            doc["skills"][skill["name"]] = {"findings": [], "errors": [
+                "not analysed: the batch used up its %d s before reaching this skill" % deadline]}
+            continue
         try:
-            signal.alarm(timeout)
+            signal.alarm(budget)
             findings, errors = analyse_skill(skill, forbidden, bandit_mod)
             signal.alarm(0)
         except SkillTimeout:
-            findings, errors = [], ["static analysis took longer than %d s" % timeout]
+            findings, errors = [], ["static analysis took longer than %d s" % budget]
         except Exception as e:  # noqa: BLE001 - one skill's failure is that skill's error, never a pass
             signal.alarm(0)
             findings, errors = [], ["static analysis failed: %s: %s" % (type(e).__name__, str(e)[:300])]

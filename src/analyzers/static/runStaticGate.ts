@@ -67,8 +67,8 @@ export async function runStaticGate(sandbox: Sandbox, skills: StagedSkill[], pol
     for (const s of skills) result.set(s.name, { findings: [], errors: [why] });
     return result;
   };
-  const job = buildStaticJob(skills, policy);
   const limits = staticLimits(skills.length);
+  const job = buildStaticJob(skills, policy, limits.wallMs);
   let tree: string | undefined;
   let run: SandboxRunResult;
   try {

@@ -22,6 +22,8 @@ export interface StaticJob {
   forbidden: string[];
   /** In-sandbox budget per skill; a skill over it gets an error, the others still run. */
   skillTimeoutSeconds: number;
+  /** In-sandbox budget of the whole batch, below the host's deadline so the document is always printed. */
+  deadlineSeconds: number;
 }
 
 export const SKILL_TIMEOUT_SECONDS = 20;
@@ -39,7 +41,8 @@ export function localModules(files: string[]): string[] {
   return [...mods].sort();
 }
 
-export function buildStaticJob(skills: StagedSkill[], policy: Policy): StaticJob {
+/** deadlineSeconds is the host's wall deadline minus room for the interpreter's start and the output. */
+export function buildStaticJob(skills: StagedSkill[], policy: Policy, wallMs: number): StaticJob {
   return {
     skills: skills.map((s) => {
       const p = s.manifest.permissions ?? {};
@@ -53,5 +56,6 @@ export function buildStaticJob(skills: StagedSkill[], policy: Policy): StaticJob
     }),
     forbidden: [...policy.imports.forbidden],
     skillTimeoutSeconds: SKILL_TIMEOUT_SECONDS,
+    deadlineSeconds: Math.max(1, Math.floor(wallMs / 1000) - 3),
   };
 }

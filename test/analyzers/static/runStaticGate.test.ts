@@ -229,6 +229,21 @@ describe("static gate fails closed", () => {
     expect(r.get("decode-exec")!.findings.some((f) => f.rule === "static.decode-exec")).toBe(true);
   });
 
+  it("when the batch's budget runs out, finished skills keep their results and the rest get errors, before the host deadline", async () => {
+    const dir = join(workDir, "src-slow2");
+    mkdirSync(dir);
+    copyFileSync(join(FIXTURES, "syntax-error/skill.yaml"), join(dir, "skill.yaml"));
+    for (let i = 0; i < 6; i++) writeFileSync(join(dir, `m${i}.py`), `x = ${"1+".repeat(290)}1\n`);
+    const s = wrap(sandbox, (r) => ({ ...r, stdin: JSON.stringify({ ...JSON.parse(r.stdin ?? "{}"), deadlineSeconds: 3 }) }));
+    const r = await runStaticGate(s, [fixture("bandit"), stagedFrom(dir, "slow"), fixture("decode-exec")], policy, workDir);
+    expect(r.get("bandit")!.errors).toEqual([]);
+    expect(r.get("bandit")!.findings.length).toBe(5);
+    expect(r.get("slow")!.errors.join()).toMatch(/static analysis took longer than [1-3] s|not analysed: the batch used up its 3 s/);
+    expect(r.get("slow")!.findings).toEqual([]);
+    expect(r.get("decode-exec")!.errors).toEqual(["not analysed: the batch used up its 3 s before reaching this skill"]);
+    expect(r.get("decode-exec")!.findings).toEqual([]);
+  });
+
   it("an unavailable sandbox (image missing) gives every skill an error that says how to fix it", async () => {
     const missing = createDockerSandbox({ imageTag: "skillgate-sandbox:absent-static-test" });
     const r = await runStaticGate(missing, two(), policy, workDir);

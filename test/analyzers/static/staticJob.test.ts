@@ -6,10 +6,11 @@ import { defaultPolicy, fixture } from "./fixtureSkills.js";
 describe("buildStaticJob", () => {
   it("carries declared imports, network, subprocess, the skill's own modules and the policy's forbidden list", () => {
     const policy = defaultPolicy();
-    const job = buildStaticJob([fixture("clean"), fixture("network-allowed"), fixture("subprocess-allowed")], policy);
+    const job = buildStaticJob([fixture("clean"), fixture("network-allowed"), fixture("subprocess-allowed")], policy, 36_000);
     expect(job.forbidden).toEqual(policy.imports.forbidden);
     expect(job.forbidden).toContain("ctypes");
     expect(job.skillTimeoutSeconds).toBe(SKILL_TIMEOUT_SECONDS);
+    expect(job.deadlineSeconds).toBe(33);
     expect(job.skills[0]).toEqual({ name: "clean", imports: ["csv", "io", "json", "os", "statistics"], network: "none", subprocess: false, localModules: ["helpers", "lib", "main"] });
     expect(job.skills[1]!.network).toEqual([{ host: "example.org", port: 443 }]);
     expect(job.skills[2]!.subprocess).toBe(true);
@@ -19,7 +20,7 @@ describe("buildStaticJob", () => {
     const s = fixture("clean");
     const bare = { ...s, manifest: { ...s.manifest, permissions: undefined } };
     const empty = { ...s, name: "empty", manifest: { ...s.manifest, permissions: { network: [] } } };
-    const job = buildStaticJob([bare, empty], defaultPolicy());
+    const job = buildStaticJob([bare, empty], defaultPolicy(), 32_000);
     expect(job.skills[0]).toMatchObject({ imports: [], network: "none", subprocess: false });
     expect(job.skills[1]!.network).toBe("none");
   });

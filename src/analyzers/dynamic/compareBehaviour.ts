@@ -25,7 +25,7 @@
 import path from "node:path";
 import type { Finding, Severity } from "../../core/finding.js";
 import type { SkillManifest } from "../../core/skillManifest.generated.js";
-import { findDecoyLeaks, isDecoyPath, type Decoys } from "./decoys.js";
+import { DECOY_HOME, findDecoyLeaks, isDecoyPath, type Decoys } from "./decoys.js";
 import { isDeniedSyscall } from "./syscallProfile.js";
 import type { AuditHint, TraceEvent } from "./traceEvent.js";
 
@@ -232,6 +232,10 @@ export function compareBehaviour(events: TraceEvent[], ctx: CompareContext): Beh
         if (!e.thread && !execedPids.has(e.child)) spawnsWithoutExec.push(e);
         break;
       case "syscall":
+        if (PROBES.has(e.name)) {
+          const probed = DECOY_IN_LINE.exec(e.raw)?.[0];
+          if (probed) out.add("dynamic.exfiltration", "critical", `Exfiltration attempt: looked for the decoy credential ${probed}`, probed, hintFor(ctx.audit, probed, FILE_EVENTS), e);
+        }
         if (SIGNALS.has(e.name)) {
           const target = signalTarget(e.raw);
           if (target === 1 || target === -1 || (target !== undefined && target > 1 && !own.has(target))) {
@@ -282,6 +286,9 @@ export function compareBehaviour(events: TraceEvent[], ctx: CompareContext): Beh
   };
 }
 
+/** Syscalls that look at a path without opening it: a look at a decoy is touching it. */
+const PROBES = new Set(["stat", "lstat", "newfstatat", "statx", "access", "faccessat", "faccessat2", "readlink", "readlinkat", "getxattr", "lgetxattr", "listxattr"]);
+const DECOY_IN_LINE = new RegExp(`${DECOY_HOME}/(?:\\.aws|\\.ssh|\\.netrc)(?:/[^,\\s)]*)?`);
 const SIGNALS = new Set(["kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open"]);
 
 /** The pid a kill-like syscall aimed at, from its trace line (-1 = every process). */

@@ -178,6 +178,15 @@ describe("compareBehaviour rules", () => {
     expect(rules(r)).toEqual(["dynamic.fs-read /outside", "dynamic.fs-write /out2", "dynamic.proc-tamper /proc/7/cmdline"]);
   });
 
+  it("counts a mere look at a decoy (stat, access) as touching it", () => {
+    const events = run(
+      X(2, "p", "newfstatat(AT_FDCWD /skill, 0x1 /home/skill/.aws/credentials, 0x2 {dev=1}, 0x0)"),
+      X(2, "p", "access(0x1 /home/skill/.ssh, 0o4)"),
+      X(2, "p", "newfstatat(AT_FDCWD /skill, 0x1 /home/skill/notes.txt, 0x2, 0x0)", "= 0 (0x0) errno=2 (no such file or directory)"),
+    );
+    expect(rules(compareBehaviour(events, ctx({})))).toEqual(["dynamic.exfiltration /home/skill/.aws/credentials", "dynamic.exfiltration /home/skill/.ssh"]);
+  });
+
   it("flags a decoy value in data written to a socket, whatever the manifest allows", () => {
     const events = run(
       X(2, "p", "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_IP)", "= 4 (0x4)"),

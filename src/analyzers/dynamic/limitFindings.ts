@@ -85,13 +85,15 @@ export function outcomeFindings(rec: ExampleRecord, ctx: ExampleContext): Findin
     const why = err ? ` (${err.type}: ${err.message.slice(0, 200)})` : "";
     out.push(exampleFinding(ctx, "dynamic.crashed", "high", `the skill's process ${how} without returning a result${why}`));
   }
-  if (rec.leftoverProcesses > 0) {
+  // After a timeout or an output breach everything is killed anyway; otherwise a process
+  // still alive after the skill's own process ended is a finding of its own.
+  if (rec.leftoverProcesses > 0 && rec.status !== "timeout" && rec.status !== "output-limit") {
     out.push(
       exampleFinding(
         ctx,
         "dynamic.leftover-process",
         "medium",
-        `${rec.leftoverProcesses} process(es) started by the skill were still running after it returned; they were killed`,
+        `${rec.leftoverProcesses} process(es) started by the skill were still running after its own process ended; they were killed`,
       ),
     );
   }

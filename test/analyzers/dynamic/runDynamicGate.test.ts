@@ -113,6 +113,27 @@ describe("runDynamicGate (real gVisor sandbox)", () => {
     expect(byRule(r, "dynamic.output-mismatch")).toEqual([]);
   });
 
+  it("survives a fork bomb, closed fds, a detached daemon and a full home; the last example runs clean", async () => {
+    const r = await runDynamicGate(sandbox, stage("hostile-mix"));
+    expect(r.errors).toEqual([]);
+    expect(r.behaviour.examples.map((e) => [e.example, e.status])).toEqual([
+      ["forkbomb", "timeout"],
+      ["closefds", "timeout"],
+      ["daemon", "ok"],
+      ["fill-home", "ok"],
+      ["after", "ok"],
+    ]);
+    expect(byRule(r, "dynamic.timeout").map((f) => f.message)).toEqual([
+      expect.stringMatching(/^example "forkbomb": killed after 3(\.\d)? s \(timeout 3s\)$/),
+      expect.stringMatching(/^example "closefds": killed after 3(\.\d)? s \(timeout 3s\)$/),
+    ]);
+    expect(byRule(r, "dynamic.leftover-process").map((f) => f.message)).toEqual([
+      'example "daemon": 1 process(es) started by the skill were still running after its own process ended; they were killed',
+    ]);
+    expect(r.findings.filter((f) => f.message.includes('"after"'))).toEqual([]);
+    expect(byRule(r, "dynamic.sandbox-broken")).toEqual([]);
+  });
+
   it("stops an output flood at the declared output limit", async () => {
     const r = await runDynamicGate(sandbox, stage("flood"));
     expect(rules(r)).toContain("dynamic.output-limit");

@@ -63,6 +63,9 @@ export interface DockerSandboxOptions {
   log?: (message: string) => void;
 }
 
+/** Preflight results shared by every adapter of this process with the same daemon, image and runtimes. */
+const preflights = new Map<string, Promise<PreflightResult>>();
+
 /** Ids of every container created by this process (for leak checks). */
 export const containersCreatedHere = new Set<string>();
 
@@ -185,7 +188,6 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
   const traceRuntime = opts.traceRuntime ?? "runsc-trace";
   const allowance = opts.startupAllowanceMs ?? STARTUP_ALLOWANCE_MS;
   const log = opts.log ?? ((m: string) => process.stderr.write(`skillgate sandbox: ${m}\n`));
-  let pre: Promise<PreflightResult> | undefined;
   const tag = (): string => opts.imageTag ?? defaultImageTag();
 
   async function runContainer(req: SandboxRunRequest, image: string, traceDir: string | undefined): Promise<SandboxRunResult> {
@@ -302,7 +304,11 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
   }
 
   async function doPreflight(): Promise<PreflightResult> {
-    pre ??= preflight({
+    const modem = docker.modem as { socketPath?: string; host?: string; port?: number };
+    const key = [modem.socketPath ?? `${modem.host}:${modem.port}`, tag(), runtime, traceRuntime].join("|");
+    const known = preflights.get(key);
+    if (known) return known;
+    const pre = preflight({
       docker,
       imageTag: tag(),
       runtime,
@@ -329,9 +335,10 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
           undefined,
         ),
     }).catch((err: unknown) => {
-      pre = undefined; // a failure is not remembered: the next call checks again
+      preflights.delete(key); // a failure is not remembered: the next call checks again
       throw err;
     });
+    preflights.set(key, pre);
     return pre;
   }
 

@@ -173,7 +173,9 @@ export async function ensureImage(opts: EnsureImageOptions = {}): Promise<Ensure
 }
 
 // Standalone entry (scripts/setup.sh): node dist/src/sandbox/ensureImage.js [TAG]
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// (The name test keeps the entry inert when this module is bundled into another entry, e.g. the Action.)
+const argv1 = process.argv[1];
+if (argv1 && /ensureImage\.[cm]?js$/.test(argv1) && import.meta.url === pathToFileURL(argv1).href) {
   ensureImage({ tag: process.argv[2] })
     .then(async (r) => {
       process.stdout.write(`${r.tag} ${r.imageId}${r.built ? " (built)" : " (present)"}\n`);

@@ -133,6 +133,12 @@ describe("limits", () => {
     await expect(sandbox.run(py("1", {}, { mounts: [{ hostPath: "relative", containerPath: "/skill" }] }))).rejects.toThrow(/not absolute/);
     await expect(sandbox.run(py("1", {}, { tmpfs: { "/tmp": 1 } }))).rejects.toThrow(/limits.tmpfsBytes/);
     await expect(sandbox.run(py("1", { wallMs: 0 }))).rejects.toThrow(/wallMs/);
+    const before = containersCreatedHere.size;
+    await expect(sandbox.run(py("1", {}, { mounts: [{ hostPath: "/nonexistent/skillgate-stage", containerPath: "/skill" }] }))).rejects.toMatchObject({
+      name: "SandboxRunError",
+      message: expect.stringContaining("/nonexistent/skillgate-stage"),
+    });
+    expect(containersCreatedHere.size).toBe(before); // Docker refused it at create: nothing to clean
   });
 
   it("runs several containers at once", async () => {

@@ -136,7 +136,7 @@ export function pullRequestPayload(spec: PullSpec): Obj {
 }
 
 /** check_run.requested_action ("Re-run") or check_run.rerequested on skillgate's run. */
-export function checkRunPayload(spec: PullSpec & { checkRunId: number; action: "requested_action" | "rerequested"; identifier?: string }): Obj {
+export function checkRunPayload(spec: Omit<PullSpec, "action"> & { checkRunId: number; action: "requested_action" | "rerequested"; identifier?: string }): Obj {
   const p = example("check_run", spec.action);
   const run = p.check_run as Obj;
   p.repository = repository(spec.cloneUrl);

@@ -105,6 +105,26 @@ export function brokenReason(run: SandboxRunResult, channel: HarnessChannel, mem
   return undefined;
 }
 
+/** An example without a record: destroyed, the one running when the sandbox broke, or never run. */
+function missingRecordFinding(
+  ctx: ExampleContext,
+  i: number,
+  breakAt: number,
+  breakName: string,
+  broken: string | undefined,
+  oom: boolean,
+  skill: StagedSkill,
+  req: SandboxRunRequest,
+): Finding {
+  if (i < breakAt) return exampleFinding(ctx, "dynamic.sandbox-broken", "high", "broke its sandbox: its record on the harness channel was destroyed");
+  if (i > breakAt) return exampleFinding(ctx, "dynamic.sandbox-broken", "high", `not run: the sandbox broke during example "${breakName}"`);
+  if (oom) {
+    const whole = formatSize(req.limits.memoryBytes);
+    return exampleFinding(ctx, "dynamic.memory", "high", `out of memory at ${formatSize(skill.limits.memoryBytes)} (the whole sandbox, ${whole} with the harness, was killed)`);
+  }
+  return exampleFinding(ctx, "dynamic.sandbox-broken", "high", `broke its sandbox: ${broken ?? "the harness wrote no record for it"}`);
+}
+
 function toStatus(rec: ExampleRecord | undefined, forged: boolean): ExampleBehaviour["status"] {
   if (!rec || forged) return "crashed";
   if (rec.status === "bad-result") return "exception";
@@ -150,7 +170,8 @@ export async function runDynamicGate(sandbox: Sandbox, skill: StagedSkill): Prom
   }
 
   const examples: ExampleBehaviour[] = [];
-  const firstMissing = job.examples.findIndex((_, i) => !channel.records.has(i));
+  // The example running when the channel ended: one past the last record the harness wrote.
+  const breakAt = Math.max(-1, ...channel.records.keys()) + 1;
   for (const [i, example] of job.examples.entries()) {
     const ctx: ExampleContext = { skill: skill.name, repoPath: skill.repoPath, example: example.name, limits: skill.limits, declaredAt: locate(`/examples/${i}`) };
     const rec = channel.records.get(i);
@@ -159,14 +180,7 @@ export async function runDynamicGate(sandbox: Sandbox, skill: StagedSkill): Prom
       findings.push(exampleFinding(ctx, "dynamic.forged-output", "critical", `wrote to skillgate's harness channel: ${f.reason}`, { evidence: f.line }));
     }
     if (!rec) {
-      if (i === firstMissing && broken && run.oomKilled) {
-        const whole = formatSize(req.limits.memoryBytes);
-        findings.push(exampleFinding(ctx, "dynamic.memory", "high", `out of memory at ${formatSize(skill.limits.memoryBytes)} (the whole sandbox, ${whole} with the harness, was killed)`));
-      } else if (i === firstMissing) {
-        findings.push(exampleFinding(ctx, "dynamic.sandbox-broken", "high", `broke its sandbox: ${broken ?? "the harness wrote no record for it"}`));
-      } else {
-        findings.push(exampleFinding(ctx, "dynamic.sandbox-broken", "high", `not run: the sandbox broke during example "${job.examples[firstMissing]?.name ?? firstMissing}"`));
-      }
+      findings.push(missingRecordFinding(ctx, i, breakAt, job.examples[breakAt]?.name ?? String(breakAt), broken, run.oomKilled, skill, req));
     } else {
       findings.push(...limitFindings(rec, ctx), ...outcomeFindings(rec, ctx));
       if (rec.status === "ok" && rec.result && forgeries.length === 0) {
@@ -202,7 +216,7 @@ export async function runDynamicGate(sandbox: Sandbox, skill: StagedSkill): Prom
     if (run.trace && rec && !perExample.has(i)) errors.push(`the trace holds no begin marker for example "${example.name}", so its behaviour could not be checked`);
     examples.push({
       example: example.name,
-      status: rec ? toStatus(rec, forgeries.length > 0) : i === firstMissing ? (run.oomKilled ? "oom" : "crashed") : "not-run",
+      status: rec ? toStatus(rec, forgeries.length > 0) : i > breakAt ? "not-run" : i === breakAt && run.oomKilled ? "oom" : "crashed",
       durationMs: rec?.durationMs ?? 0,
       filesRead: seen.filesRead,
       filesWritten: seen.filesWritten,
@@ -211,7 +225,7 @@ export async function runDynamicGate(sandbox: Sandbox, skill: StagedSkill): Prom
       ...(rec ? { peakMemoryBytes: rec.maxRssKb * 1024 } : {}),
     });
   }
-  if (broken && firstMissing < 0) {
+  if (broken && breakAt >= job.examples.length) {
     findings.push({ rule: "dynamic.sandbox-broken", severity: "high", gate: "dynamic", skill: skill.name, message: `the sandbox broke after the last example: ${broken}` });
   }
   return { findings, errors, behaviour: summarise(examples, run.durationMs) };

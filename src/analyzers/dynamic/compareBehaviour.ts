@@ -57,6 +57,11 @@ export const BASELINE_READ: readonly string[] = [
   "/usr/pyvenv.cfg", "/dev/null", "/dev/urandom", "/dev/random", "/dev/zero", "/proc/filesystems",
   "/sys/devices/system/cpu", "/usr/lib/ssl/openssl.cnf", "/etc/ssl/openssl.cnf",
 ];
+/**
+ * What the C library reads for user and group lookups (pwd, grp, tarfile, id). Allowed when
+ * libc reads them; a finding when the skill's own Python code opened one (an audit hint says so).
+ */
+export const LIBC_LOOKUPS: readonly string[] = ["/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/proc/sys/kernel/ngroups_max"];
 const BASELINE_WRITE: readonly string[] = ["/dev/null", "/dev/stdout", "/dev/stderr"];
 const IMPLIED_READ: readonly string[] = [SKILL_MOUNT, "/tmp"];
 const RESOLVER_FILES: readonly string[] = ["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/host.conf", "/etc/gai.conf", "/etc/services"];
@@ -144,7 +149,7 @@ export function compareBehaviour(events: TraceEvent[], ctx: CompareContext): Beh
     return proc !== undefined && /^fd\/[12]$/.test(proc.rest);
   };
   const checkWrite = (p: string, e: TraceEvent, verb: string): void => {
-    written.add(p);
+    if (!under(p, BASELINE_WRITE)) written.add(norm(p));
     if (special(p, e, verb)) return;
     if (under(p, fsWrite) || under(p, BASELINE_WRITE) || ownStdio(p)) return;
     out.add(
@@ -169,7 +174,8 @@ export function compareBehaviour(events: TraceEvent[], ctx: CompareContext): Beh
           if (special(e.path, e, "read")) break;
           const allowed =
             under(e.path, IMPLIED_READ) || under(e.path, BASELINE_READ) || under(e.path, fsRead) || under(e.path, fsWrite) ||
-            ownProcRead(e.path) || (hostnames.length > 0 && under(e.path, RESOLVER_FILES));
+            ownProcRead(e.path) || (hostnames.length > 0 && under(e.path, RESOLVER_FILES)) ||
+            (under(e.path, LIBC_LOOKUPS) && !ctx.audit.some((h) => h.event === "open" && h.arg.includes(`'${e.path}'`)));
           if (!under(e.path, BASELINE_READ) && e.path !== SKILL_MOUNT && !(under(e.path, [SKILL_MOUNT]) && /\.pyc?$/.test(e.path))) read.add(norm(e.path));
           if (!allowed) {
             out.add(

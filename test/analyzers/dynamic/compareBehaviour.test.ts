@@ -64,17 +64,16 @@ describe("compareBehaviour on recorded runs", () => {
   });
 
   it("reports every rule of a hostile run, with evidence", () => {
-    const r = compareBehaviour(example(recordedTrace("hostile-mix")), ctx({ network: "none" }));
+    // the audit hint the runner reports for the skill's own open("/etc/passwd") (hostile-mix.main.py)
+    const passwd: AuditHint = { event: "open", arg: "('/etc/passwd', 'r')", file: "main.py", line: 21 };
+    const r = compareBehaviour(example(recordedTrace("hostile-mix")), ctx({ network: "none" }, [passwd]));
     expect(rules(r)).toEqual(
       [
         "dynamic.exfiltration /home/skill/.aws/credentials",
         "dynamic.exfiltration /home/skill/.netrc",
         "dynamic.exfiltration /home/skill/.ssh/id_rsa",
         "dynamic.exfiltration /proc/self/environ",
-        "dynamic.fs-read /etc/group",
-        "dynamic.fs-read /etc/nsswitch.conf",
         "dynamic.fs-read /etc/passwd",
-        "dynamic.fs-read /proc/sys/kernel/ngroups_max",
         "dynamic.fs-write /etc/evil.conf",
         "dynamic.fs-write /skill/main.py",
         "dynamic.fs-write /tmp/n",
@@ -95,8 +94,9 @@ describe("compareBehaviour on recorded runs", () => {
     expect(r.findings.find((f) => f.rule === "dynamic.fs-read")?.severity).toBe("high");
     expect(r.findings.filter((f) => f.rule !== "dynamic.fs-read").every((f) => f.severity === "critical")).toBe(true);
     expect(r.connections).toEqual(["203.0.113.7:443"]);
-    // no hint given: every finding still annotates the manifest
-    expect(r.findings.every((f) => f.file === "skills/x/skill.yaml" && f.line === undefined && f.gate === "dynamic")).toBe(true);
+    // the hinted finding points at the skill's line; all others still annotate the manifest
+    expect(r.findings.filter((f) => f.file === "skills/x/main.py" && f.line === 21).map((f) => f.rule)).toEqual(["dynamic.fs-read"]);
+    expect(r.findings.filter((f) => f.rule !== "dynamic.fs-read").every((f) => f.file === "skills/x/skill.yaml" && f.line === undefined && f.gate === "dynamic")).toBe(true);
   });
 
   it("catches a skill signalling its harness", () => {
@@ -176,6 +176,13 @@ describe("compareBehaviour rules", () => {
     );
     const r = compareBehaviour(events, ctx({ filesystem: { read: ["/data"], write: ["/out/"] } }));
     expect(rules(r)).toEqual(["dynamic.fs-read /outside", "dynamic.fs-write /out2", "dynamic.proc-tamper /proc/7/cmdline"]);
+  });
+
+  it("allows the C library's user lookups, but not the skill's own open of /etc/passwd", () => {
+    const events = run(X(2, "p", "openat(AT_FDCWD /skill, 0x1 /etc/passwd, O_RDONLY|O_CLOEXEC, 0o0)", "= 3 (0x3)"));
+    expect(compareBehaviour(events, ctx({})).findings).toEqual([]);
+    const opened = compareBehaviour(events, ctx({}, [{ event: "open", arg: "('/etc/passwd', 'r')", file: "main.py", line: 4 }]));
+    expect(opened.findings.map((f) => `${f.rule} ${f.file}:${f.line}`)).toEqual(["dynamic.fs-read skills/x/main.py:4"]);
   });
 
   it("counts a mere look at a decoy (stat, access) as touching it", () => {

@@ -56,6 +56,9 @@ describe("parseYamlSafely", () => {
     expect(codes("m:\n  k: 1\n  k: 2\n")).toEqual(["duplicate-key@3:3"]);
     expect(codes("m: {k: 1, k: 2}\n")).toEqual(["duplicate-key@1:11"]);
     expect(parseYamlSafely("a: 1\na: 2\n", "f").findings[0]?.message).toBe('duplicate key "a": each key may appear only once in a mapping');
+    // Keys that would collide in the plain value collide here too.
+    expect(codes('1: a\n"1": b\n')).toEqual(["duplicate-key@2:1"]);
+    expect(codes("x: 1\n'x': 2\n")).toEqual(["duplicate-key@2:1"]);
   });
 
   it("accepts no tags, directives, merge keys or multiple documents", () => {

@@ -40,41 +40,32 @@ fi
 runsc_path=$(command -v runsc)
 say "runsc: $($runsc_path --version | head -n1)"
 
-# 3. The runsc runtimes in daemon.json. Entries that already do the job are kept as they
-#    are (so a working daemon is not disturbed); otherwise they are (re)written.
-mkdir -p /etc/docker "$trace_dir"
-chmod 0700 "$trace_dir"
-daemon_changed=$(RUNSC="$runsc_path" TRACE_DIR="$trace_dir" node --input-type=module -e '
-import { readFileSync, writeFileSync, renameSync, existsSync } from "node:fs";
-const file = "/etc/docker/daemon.json";
-let cfg = {};
-if (existsSync(file)) {
-  const text = readFileSync(file, "utf8");
-  try { cfg = text.trim() ? JSON.parse(text) : {}; }
-  catch (e) { console.error(`setup: ERROR: ${file} is not valid JSON (${e.message}); fix or remove it`); process.exit(2); }
-}
-cfg.runtimes ??= {};
-const has = (e, a) => (e?.runtimeArgs ?? []).some((x) => x === a || x.startsWith(a + "="));
-const okRunsc = (e) => e && typeof e.path === "string" && (e.runtimeArgs ?? []).includes("--network=none");
-const okTrace = (e) => okRunsc(e) && has(e, "--strace") && (e.runtimeArgs ?? []).some((x) => /^--debug-log=.+\/$/.test(x));
-let changed = false;
-if (!okRunsc(cfg.runtimes.runsc)) {
-  cfg.runtimes.runsc = { path: process.env.RUNSC, runtimeArgs: ["--network=none"] };
-  changed = true;
-}
-if (!okTrace(cfg.runtimes["runsc-trace"])) {
-  cfg.runtimes["runsc-trace"] = { path: process.env.RUNSC, runtimeArgs: ["--network=none", "--strace", `--debug-log=${process.env.TRACE_DIR}`] };
-  changed = true;
-}
-if (changed) {
-  writeFileSync(file + ".skillgate.tmp", JSON.stringify(cfg, null, 2) + "\n");
-  renameSync(file + ".skillgate.tmp", file);
-}
-process.stdout.write(changed ? "yes" : "no");
-')
-[ "$daemon_changed" = yes ] && say "wrote the runsc runtimes into /etc/docker/daemon.json"
+# 3. npm packages (when missing or not matching package-lock.json) and the build.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || ! npm ls --depth=0 >/dev/null 2>&1; then
+  say "npm ci"
+  npm ci --no-audit --no-fund
+fi
+say "npm run build"
+npm run build --silent
 
-# 4. dockerd: start it when it does not answer; make it reload a changed daemon.json.
+# 4. The runsc runtimes in daemon.json (src/sandbox/daemonConfig.ts): merged into an existing
+#    file; entries that already do the job are kept, so a working daemon is not disturbed.
+daemon_json=${SKILLGATE_DAEMON_JSON:-/etc/docker/daemon.json}
+mkdir -p "$(dirname "$daemon_json")"
+daemon_changed=no
+result=$(node dist/src/sandbox/daemonConfig.js "$daemon_json" "$runsc_path" "$trace_dir") || die "cannot update $daemon_json"
+if [ "${result%% *}" = changed ]; then
+  daemon_changed=yes
+  say "wrote the runsc runtimes into $daemon_json"
+fi
+# The trace folder actually configured (an existing working entry may name another one) must exist.
+used_trace_dir=${result#* }
+if [ ! -d "$used_trace_dir" ]; then
+  mkdir -p "$used_trace_dir"
+  chmod 0700 "$used_trace_dir"
+fi
+
+# 5. dockerd: start it when it does not answer; make it reload a changed daemon.json.
 docker_answers() { timeout 10 docker info >/dev/null 2>&1; }
 wait_docker() {
   local i
@@ -88,7 +79,7 @@ wait_docker() {
 }
 start_dockerd() {
   say "starting dockerd (log: $dockerd_log)"
-  nohup dockerd >>"$dockerd_log" 2>&1 </dev/null &
+  nohup dockerd --config-file "$daemon_json" >>"$dockerd_log" 2>&1 </dev/null &
   wait_docker || die "dockerd does not start"
 }
 runtimes_registered() {
@@ -121,14 +112,6 @@ elif [ "$daemon_changed" = yes ] || ! runtimes_registered; then
 fi
 runtimes_registered || die "dockerd does not list the runsc and runsc-trace runtimes (see /etc/docker/daemon.json and $dockerd_log)"
 say "docker $(docker version --format '{{.Server.Version}}') with runsc runtimes"
-
-# 5. npm packages (when missing or not matching package-lock.json) and the build.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || ! npm ls --depth=0 >/dev/null 2>&1; then
-  say "npm ci"
-  npm ci --no-audit --no-fund
-fi
-say "npm run build"
-npm run build --silent
 
 # 6. The sandbox image for the current recipe (built when missing), then a full preflight.
 node dist/src/sandbox/ensureImage.js

@@ -9,6 +9,9 @@
 import type { ErrorObject } from "ajv";
 import { parsePointer, type LocateTarget } from "./yamlLocate.js";
 
+/** ajv errors looked at per call; callers list even fewer. */
+export const MAX_EXPLAINED = 500;
+
 export interface ManifestMessage {
   /** Absolute JSON pointer of the offending node in the YAML document. */
   pointer: string;
@@ -156,7 +159,8 @@ function collapseChoices(errors: ErrorObject[]): Array<{ error: ErrorObject; mes
 export function explainAjvErrors(errors: ErrorObject[] | null | undefined, basePointer = ""): ManifestMessage[] {
   const out: ManifestMessage[] = [];
   const seen = new Set<string>();
-  for (const { error: e, message } of collapseChoices(errors ?? [])) {
+  // Only the first errors are explained: collapsing choices is quadratic in their number.
+  for (const { error: e, message } of collapseChoices((errors ?? []).slice(0, MAX_EXPLAINED))) {
     let pointer = basePointer + e.instancePath;
     let target: LocateTarget = "value";
     if (e.keyword === "additionalProperties") {

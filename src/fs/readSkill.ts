@@ -1,18 +1,20 @@
 /**
  * Checkout hygiene on the host, before anything runs: walk one skill folder with lstat,
  * never following a symlink (a link is a critical finding; its target is never read or
- * echoed), refusing hard-linked files (not read), binaries, special files (never opened), oversized files (never read
- * past the bound), too many files and too many bytes. Only vetted regular files land in
- * `files`. Problems are findings; only a malformed repoPath (a caller bug) throws.
+ * echoed), refusing hard-linked files (not read), binaries, special files (never
+ * opened), oversized files (never read past the bound), too many files and too many
+ * bytes. Only vetted regular files land in `files`; what was refused is recorded on it
+ * (VettedFiles.refused) so the content hash sees it. Problems are findings; only a
+ * malformed repoPath (a caller bug) throws CheckoutError.
  */
 import { constants, type Stats } from "node:fs";
 import { lstat, open, opendir } from "node:fs/promises";
 import { join } from "node:path";
 import { VettedFiles } from "../core/contentHash.js";
-import { binaryReason } from "./binaryReason.js";
 import type { Finding, Severity } from "../core/finding.js";
 import type { Policy } from "../core/policy.js";
 import type { SkillFiles } from "../core/skillFiles.js";
+import { binaryReason } from "./binaryReason.js";
 
 export class CheckoutError extends Error {
   constructor(readonly path: string, reason: string) {

@@ -112,6 +112,7 @@ async function runAll(app: Probot, deps: SchedulerDeps, owner: string, signal: A
   const appOctokit = await app.auth();
   const installations = await appOctokit.paginate(appOctokit.rest.apps.listInstallations, { per_page: 100 });
   const tasks: Array<() => Promise<RevalidateResult>> = [];
+  let listedAll = true;
   for (const inst of installations) {
     if (inst.suspended_at) continue;
     let octokit: InstallationOctokit;
@@ -121,6 +122,7 @@ async function runAll(app: Probot, deps: SchedulerDeps, owner: string, signal: A
       repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
     } catch (err) {
       app.log.error(`skillgate schedule: installation ${inst.id}: cannot list repositories: ${(err as Error).message}`);
+      listedAll = false;
       continue;
     }
     for (const r of repos) {
@@ -142,6 +144,14 @@ async function runAll(app: Probot, deps: SchedulerDeps, owner: string, signal: A
     }
   }
   const results = await runPool(tasks, deps.repoConcurrency ?? 2);
+  // An interrupted run of a repository no longer installed can never finish: close it.
+  if (!signal.aborted && listedAll) {
+    const seen = new Set(results.map((r) => r.repository));
+    for (const repo of deps.store.unfinishedRepositories("schedule")) {
+      const run = seen.has(repo) ? undefined : deps.store.unfinishedRun(repo);
+      if (run) deps.store.finishRun(run.id, "error", "the repository is no longer in any installation");
+    }
+  }
   for (const r of results) {
     const opened = r.outcomes.filter((o) => o.decision === "issue-opened").length;
     const closed = r.outcomes.filter((o) => o.decision === "issue-closed").length;

@@ -64,7 +64,21 @@ export function selectLatestRun(db: Db, repository: string): RunRecord | undefin
 }
 
 export function updateRunStatus(db: Db, id: number, status: "done" | "error", detail: string | undefined, now: Date): void {
-  db.prepare(`UPDATE runs SET status = ?, finished_at = ?, detail = ? WHERE id = ?`).run(status, now.toISOString(), detail ?? null, id);
+  db.transaction(() => {
+    db.prepare(`UPDATE runs SET status = ?, finished_at = ?, detail = ? WHERE id = ?`).run(status, now.toISOString(), detail ?? null, id);
+    // Per-skill progress is only needed to resume; keep the latest finished run's for inspection.
+    db.prepare(
+      `DELETE FROM run_skills WHERE run_id IN (SELECT r.id FROM runs r JOIN runs me ON me.id = ?
+         WHERE r.repository = me.repository AND r.id < me.id AND r.status != 'running')`,
+    ).run(id);
+  })();
+}
+
+/** Repositories with a run that never finished, of one source (the App resumes only its own). */
+export function selectUnfinishedRepositories(db: Db, source: RunSource): string[] {
+  return (db.prepare(`SELECT DISTINCT repository FROM runs WHERE status = 'running' AND source = ? ORDER BY repository`).all(source) as { repository: string }[]).map(
+    (r) => r.repository,
+  );
 }
 
 export function insertHandledSkill(db: Db, runId: number, skillPath: string, verdict: string, now: Date): void {

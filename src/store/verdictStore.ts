@@ -19,6 +19,7 @@ import {
   insertRun,
   selectHandledSkills,
   selectLatestRun,
+  selectUnfinishedRepositories,
   selectUnfinishedRun,
   updateRunStatus,
 } from "./runRows.js";
@@ -139,11 +140,9 @@ export class VerdictStore {
     return this.guard(() => selectLockOwner(this.db, repository, this.now().getTime()));
   }
 
-  /** Repositories with a run that never finished (to resume at start). */
-  unfinishedRepositories(): string[] {
-    return this.guard(() =>
-      (this.db.prepare(`SELECT DISTINCT repository FROM runs WHERE status = 'running' ORDER BY repository`).all() as { repository: string }[]).map((r) => r.repository),
-    );
+  /** Repositories with a run of `source` that never finished (to resume at start). */
+  unfinishedRepositories(source: RunSource = "schedule"): string[] {
+    return this.guard(() => selectUnfinishedRepositories(this.db, source));
   }
 
   getMeta(name: string): string | undefined {

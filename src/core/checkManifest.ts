@@ -158,6 +158,8 @@ export function checkManifest(skill: SkillFiles, policy: Policy): ManifestResult
     }
   }
 
+  // In file order, as a contributor reads them (a stable sort keeps same-line order).
+  findings.sort((a, b) => (a.file ?? "").localeCompare(b.file ?? "") || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   if (!schemaOk || findings.some((f) => atLeast(f.severity, "high"))) return { findings };
   const manifest = value as unknown as SkillManifest;
   return { manifest, limits: effectiveLimits(manifest.resources, policy).limits, findings };

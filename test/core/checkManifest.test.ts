@@ -72,9 +72,9 @@ describe("checkManifest: hostile and broken manifests", () => {
     const r = checkManifest(skillWith(fixture("unknown-keys.yaml")), policy);
     expect(brief(r.findings)).toEqual([
       'manifest.schema@7:1 unknown key "permisions" (did you mean "permissions"?)',
-      'manifest.schema@18:1 unknown key "colour" (allowed: apiVersion, name, version, description, author, license, entrypoint, permissions, resources, input, output, examples)',
       'manifest.schema@10:3 resources: unknown key "memroy" (did you mean "memory"?)',
       'manifest.schema@17:5 examples[0]: unknown key "expected" (allowed: name, input, output)',
+      'manifest.schema@18:1 unknown key "colour" (allowed: apiVersion, name, version, description, author, license, entrypoint, permissions, resources, input, output, examples)',
     ]);
   });
 

@@ -118,6 +118,20 @@ export function checkManifest(skill: SkillFiles, policy: Policy): ManifestResult
     }
   }
 
+  // Declared paths are compared with what the skill did: only one spelling per path.
+  const fsPerms = isObject(value.permissions) && isObject(value.permissions.filesystem) ? value.permissions.filesystem : {};
+  for (const key of ["read", "write"] as const) {
+    const list = fsPerms[key];
+    if (!Array.isArray(list)) continue;
+    list.forEach((p: unknown, i: number) => {
+      const pointer = `/permissions/filesystem/${key}/${i}`;
+      if (typeof p !== "string" || !clean(pointer) || !p.startsWith("/")) return;
+      if (p !== "/" && (/\/\.{1,2}(\/|$)|\/\/|\/$/.test(p))) {
+        add("manifest.permissions", "high", parsed.locate(pointer), `permissions.filesystem.${key}[${i}]: ${JSON.stringify(p.slice(0, 80))} is not a plain absolute path (no "..", ".", "//" or trailing "/")`);
+      }
+    });
+  }
+
   const schemas: Record<"input" | "output", ReturnType<typeof compileUserSchema> | undefined> = { input: undefined, output: undefined };
   for (const key of ["input", "output"] as const) {
     if (!isObject(value[key])) continue;

@@ -175,6 +175,15 @@ describe("checkManifest: semantic checks", () => {
     ]);
   });
 
+  it("declared paths must be plain absolute paths", () => {
+    const r = checkManifest(skillWith(edit("    read: []", "    read: [/srv/data, /tmp/../etc, /var//log, /opt/]")), policy);
+    expect(brief(r.findings)).toEqual([
+      'manifest.permissions@12:23 permissions.filesystem.read[1]: "/tmp/../etc" is not a plain absolute path (no "..", ".", "//" or trailing "/")',
+      'manifest.permissions@12:36 permissions.filesystem.read[2]: "/var//log" is not a plain absolute path (no "..", ".", "//" or trailing "/")',
+      'manifest.permissions@12:47 permissions.filesystem.read[3]: "/opt/" is not a plain absolute path (no "..", ".", "//" or trailing "/")',
+    ]);
+  });
+
   it("example names must be distinct", () => {
     const r = checkManifest(skillWith(edit("  - name: other-column", "  - name: basic")), policy);
     expect(brief(r.findings)).toEqual(['manifest.example-name@38:11 examples[1].name: "basic" is already the name of examples[0]']);

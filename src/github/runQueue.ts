@@ -36,7 +36,13 @@ export class RunQueue {
   private readonly idleWaiters: (() => void)[] = [];
 
   constructor(
-    private readonly opts: { concurrency: number; maxPending: number; onError: (job: QueueJob, err: unknown) => void },
+    private readonly opts: {
+      concurrency: number;
+      maxPending: number;
+      onError: (job: QueueJob, err: unknown) => void;
+      /** After a job ran to its end (not when it was dropped while waiting). */
+      onFinished?: (job: QueueJob) => void;
+    },
   ) {}
 
   enqueue(job: QueueJob): EnqueueResult {
@@ -90,6 +96,7 @@ export class RunQueue {
         .catch((err: unknown) => this.opts.onError(entry.job, err))
         .finally(() => {
           this.running.delete(entry);
+          if (!entry.controller.signal.aborted) this.opts.onFinished?.(entry.job);
           if (this.byKey.get(entry.job.key) === entry) this.byKey.delete(entry.job.key);
           this.pump();
           this.settle();

@@ -28,15 +28,25 @@ export interface SkillgateApp {
   recovery: () => Promise<RecoveryResult | undefined>;
 }
 
+const RECENT_MS = 10 * 60_000;
+
 export const PULL_REQUEST_EVENTS = ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened", "pull_request.ready_for_review"] as const;
 
 export function createSkillgateApp(opts: SkillgateAppOptions): SkillgateApp {
   let recovery: Promise<RecoveryResult | undefined> = Promise.resolve(undefined);
   let appRef: Probot | undefined;
+  // GitHub sends check_suite.requested with every push, next to pull_request.synchronize:
+  // a commit whose run finished lately is not run again for it (re-runs are explicit).
+  const recentlyDone = new Map<string, number>();
   const queue = new RunQueue({
     concurrency: opts.queueConcurrency ?? 1,
     maxPending: opts.maxPending ?? 50,
     onError: (job, err) => appRef?.log.error({ job: job.key, sha: job.sha, err: String(err) }, "queued job failed"),
+    onFinished: (job) => {
+      const now = Date.now();
+      for (const [k, t] of recentlyDone) if (now - t > RECENT_MS) recentlyDone.delete(k);
+      recentlyDone.set(`${job.key}@${job.sha}`, now);
+    },
   });
   const deliveries = new DeliveryLog();
 
@@ -80,7 +90,11 @@ export function createSkillgateApp(opts: SkillgateAppOptions): SkillgateApp {
     };
 
     app.on([...PULL_REQUEST_EVENTS], handle((p, e) => targetsFromPullRequest(p, e)));
-    app.on(["check_suite.requested", "check_suite.rerequested"], handle((p, e) => targetsFromChecks(p, "check_suite", e)));
+    app.on(
+      "check_suite.requested",
+      handle((p, e) => targetsFromChecks(p, "check_suite", e).filter((t) => !recentlyDone.has(`${t.owner}/${t.repo}#${t.pull}@${t.headSha}`))),
+    );
+    app.on("check_suite.rerequested", handle((p, e) => targetsFromChecks(p, "check_suite", e)));
     app.on("check_run.rerequested", handle((p, e) => (isOwnRun(p) ? targetsFromChecks(p, "check_run", e) : [])));
     app.on(
       "check_run.requested_action",

@@ -18,6 +18,7 @@ import {
   BOT_LOGIN,
   bodies,
   checkRunPayload,
+  checkSuitePayload,
   deliveryId,
   generateAppKey,
   mockGitHubBasics,
@@ -264,6 +265,11 @@ describe("skillgate App on pull requests (real sandbox)", () => {
     expect(done?.output?.summary).toContain("`.github/workflows/ci.yml`");
     expect(bodies(api, "pulls/create-review")).toEqual([]);
 
+    // check_suite.requested for the same, just-checked commit: no second run.
+    await deliver("check_suite", checkSuitePayload({ number: 5, headSha: head, baseSha: repo.mainSha, cloneUrl: repo.cloneUrl, action: "requested" }));
+    await app.queue.idle();
+    expect(basics.checkRunIds).toHaveLength(1);
+
     await deliver("check_run", checkRunPayload({ number: 5, headSha: head, baseSha: repo.mainSha, cloneUrl: repo.cloneUrl, checkRunId: basics.checkRunIds[0]!, action: "requested_action" }));
     await app.queue.idle();
     api.assertAllValid();
@@ -272,15 +278,17 @@ describe("skillgate App on pull requests (real sandbox)", () => {
     expect(bodies(api, "pulls/create-review")).toEqual([]);
   });
 
-  it("a bad config on the default branch fails the check closed with the reason", async () => {
+  it("check_suite.requested starts a run; a bad config on the default branch fails the check closed with the reason", async () => {
     const head = repo.branch("badconfig", { copySkills: ["slugify"] });
     const basics = mockGitHubBasics(api, { configYaml: "merge: sometimes\n" });
     mockPull(api, { number: 6, headSha: head });
-    await deliver("pull_request", pullRequestPayload({ number: 6, headSha: head, baseSha: repo.mainSha, cloneUrl: repo.cloneUrl }));
+    // Delivered as check_suite.requested (a push): the suite's pull request is checked.
+    await deliver("check_suite", checkSuitePayload({ number: 6, headSha: head, baseSha: repo.mainSha, cloneUrl: repo.cloneUrl, action: "requested" }));
     await app.queue.idle();
     api.assertAllValid();
     const done = updatesOf(api, basics.checkRunIds[0]!).find((u) => u.conclusion);
     expect(done?.conclusion).toBe("failure");
+    expect(bodies<Obj>(api, "checks/create")[0]?.head_sha).toBe(head);
     expect(done?.output?.summary).toMatch(/\.github\/skillgate\.yml \(default branch\): merge must be true or false/);
     expect(bodies(api, "pulls/create-review")).toEqual([]);
   });

@@ -147,16 +147,28 @@ export function checkRunPayload(spec: Omit<PullSpec, "action"> & { checkRunId: n
     id: spec.checkRunId,
     name: "skillgate",
     head_sha: spec.headSha,
-    pull_requests: [
-      {
-        url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/${spec.number}`,
-        id: spec.number * 1000,
-        number: spec.number,
-        head: { ref: `pr-${spec.number}`, sha: spec.headSha, repo: { id: 1, url: `https://api.github.com/repos/${OWNER}/${REPO}`, name: REPO } },
-        base: { ref: "main", sha: spec.baseSha, repo: { id: 1, url: `https://api.github.com/repos/${OWNER}/${REPO}`, name: REPO } },
-      },
-    ],
+    pull_requests: [pullRef(spec)],
   };
+  return p;
+}
+
+function pullRef(spec: Omit<PullSpec, "action">): Obj {
+  const repo = { id: 1, url: `https://api.github.com/repos/${OWNER}/${REPO}`, name: REPO };
+  return {
+    url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/${spec.number}`,
+    id: spec.number * 1000,
+    number: spec.number,
+    head: { ref: `pr-${spec.number}`, sha: spec.headSha, repo },
+    base: { ref: "main", sha: spec.baseSha, repo },
+  };
+}
+
+/** check_suite.requested / rerequested for a pushed commit with its pull request listed. */
+export function checkSuitePayload(spec: Omit<PullSpec, "action"> & { action: "requested" | "rerequested" }): Obj {
+  const p = example("check_suite", spec.action);
+  p.repository = repository(spec.cloneUrl);
+  p.installation = { id: INSTALLATION_ID, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==" };
+  p.check_suite = { ...(p.check_suite as Obj), head_sha: spec.headSha, after: spec.headSha, pull_requests: [pullRef(spec)] };
   return p;
 }
 

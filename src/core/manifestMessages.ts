@@ -101,7 +101,8 @@ function messageFor(e: ErrorObject): string {
       return `missing required key ${JSON.stringify(String(p.missingProperty))}`;
     case "type": {
       const hint = e.instancePath === "/version" && typeof e.data === "number" ? `; quote it, like "1.2.0"` : "";
-      return `must be ${String(p.type)}${got.slice(0, -1)}${hint})`;
+      const type = Array.isArray(p.type) ? p.type.join(" or ") : String(p.type).split(",").join(" or ");
+      return `must be ${type}${got.slice(0, -1)}${hint})`;
     }
     case "pattern": {
       const hint = PATTERN_HINTS.find(([re]) => re.test(e.schemaPath))?.[1];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { explainAjvErrors } from "../../src/core/manifestMessages.js";
 import { compileUserSchema, isUnsafePattern, MAX_PATTERN_SUBJECT } from "../../src/core/userSchema.js";
 
 describe("isUnsafePattern", () => {
@@ -35,6 +36,15 @@ describe("compileUserSchema", () => {
     const r = compileUserSchema({ type: "string", pattern: "^a*$" }, "/output");
     expect(r.validate?.("a".repeat(MAX_PATTERN_SUBJECT))).toBe(true);
     expect(r.validate?.("a".repeat(MAX_PATTERN_SUBJECT + 1))).toBe(false);
+  });
+
+  it("its errors explain themselves through explainAjvErrors", () => {
+    const r = compileUserSchema({ type: "object", properties: { n: { type: ["string", "null"] } }, required: ["m"] }, "/input");
+    expect(r.validate?.({ n: 3 })).toBe(false);
+    expect(explainAjvErrors(r.validate?.errors, "/examples/0/input").map((m) => `${m.pointer} ${m.message}`)).toEqual([
+      '/examples/0/input examples[0].input: missing required key "m"',
+      "/examples/0/input/n examples[0].input.n: must be string or null (got number 3)",
+    ]);
   });
 
   it("explains what is wrong with an unusable schema, at the right pointer", () => {

@@ -24,7 +24,7 @@ import type { AppIdentity } from "./appIdentity.js";
 import { approveAndMerge, dismissOwnApprovals } from "./approval.js";
 import { buildOutput, conclusionOf, cutText } from "./checkOutput.js";
 import { CheckRun, type Octokit, type RepoRef } from "./checkRun.js";
-import type { QueueJob } from "./runQueue.js";
+import { SHUTDOWN, type QueueJob } from "./runQueue.js";
 
 export interface PullTarget {
   owner: string;
@@ -89,10 +89,11 @@ export class PullCheckJob implements QueueJob {
   }
 
   async onSuperseded(bySha: string): Promise<void> {
+    // On shutdown the run stays in_progress: the start-up recovery finds and resumes it.
+    if (bySha === SHUTDOWN) return;
     const run = await this.checkRun();
-    const why = bySha === "shutdown" ? "skillgate stopped before this run finished; it is re-queued on restart" : `superseded by a newer push (\`${bySha.slice(0, 7)}\`)`;
-    this.log.info({ bySha }, "run cancelled: %s", why);
-    await run.complete("cancelled", { title: "Cancelled", summary: `This check was cancelled: ${why}.` });
+    this.log.info({ bySha }, "run cancelled: superseded by a newer push");
+    await run.complete("cancelled", { title: "Cancelled", summary: `This check was cancelled: superseded by a newer push (\`${bySha.slice(0, 7)}\`).` });
   }
 
   async run(signal: AbortSignal): Promise<void> {

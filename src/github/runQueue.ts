@@ -14,6 +14,9 @@ export interface QueueJob {
   onSuperseded?(bySha: string): Promise<void> | void;
 }
 
+/** The `bySha` given to onSuperseded when the queue is shut down. */
+export const SHUTDOWN = "shutdown";
+
 export type EnqueueResult = "queued" | "duplicate" | "full";
 
 interface Entry {
@@ -71,7 +74,7 @@ export class RunQueue {
 
   /** Aborts everything (shutdown). */
   abortAll(): void {
-    for (const e of [...this.waiting]) this.supersede(e, "shutdown");
+    for (const e of [...this.waiting]) this.supersede(e, SHUTDOWN);
     for (const e of this.running) e.controller.abort(new Error("skillgate is shutting down"));
   }
 

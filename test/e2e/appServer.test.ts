@@ -102,11 +102,10 @@ describe("the App's HTTP server", () => {
     const unsigned = await post(hook, body, unsignedHeaders);
     expect(unsigned.status).toBe(400);
     const badSig = await post(hook, body, { ...headersFor("pull_request", body), "x-hub-signature-256": sign(body, "not-the-secret") });
-    expect(badSig.status).toBeGreaterThanOrEqual(400);
-    expect(badSig.status).toBeLessThan(500);
+    expect(badSig.status).toBe(400);
+    expect(badSig.text).toMatch(/signature does not match/i);
     const tampered = await post(hook, body.replace('"opened"', '"reopened"'), headersFor("pull_request", body));
-    expect(tampered.status).toBeGreaterThanOrEqual(400);
-    expect(tampered.status).toBeLessThan(500);
+    expect(tampered.status).toBe(400);
     // Malformed: not JSON (signed), and not application/json.
     const notJson = "{not json";
     expect((await post(hook, notJson, headersFor("pull_request", notJson))).status).toBe(400);

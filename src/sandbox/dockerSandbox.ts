@@ -7,39 +7,26 @@
  * wall-clock deadline and output cap, bounds every Docker call, always removes
  * the container, kills runsc processes that outlive it and deletes its trace logs.
  */
-import { Writable } from "node:stream";
 import Dockerode from "dockerode";
 import { bounded, DockerTimeoutError, sleep } from "./bounded.js";
 import { imageTag as defaultImageTag } from "./imageTag.js";
 import { preflight, unavailableIfDown, type PreflightResult } from "./preflight.js";
 import { reapRunscProcesses } from "./runscProcesses.js";
 import { readBootTrace, removeTraceFiles } from "./traceCapture.js";
+import { containerSpec, MEMORY_FLOOR_BYTES, SandboxRequestError, validateRequest } from "./containerSpec.js";
+import { OutputCap } from "./outputCap.js";
 import { SandboxUnavailableError, type Sandbox, type SandboxInfo, type SandboxRunRequest, type SandboxRunResult } from "./sandbox.js";
 
-/** runsc hangs for good at 128 MiB (DESIGN.md); 256 MiB works. */
-export const MEMORY_FLOOR_BYTES = 256 * 1024 * 1024;
+export { containerSpec, MEMORY_FLOOR_BYTES, OWNER_LABEL, RUN_LABEL, SANDBOX_USER, SandboxRequestError, validateRequest } from "./containerSpec.js";
+
 /**
- * Added to limits.wallMs for runsc's own start (measured here: ~0.4-1 s idle,
- * a few seconds on a loaded 2-core machine); see test/sandbox/README.md.
+ * Added to limits.wallMs for runsc's own start. Measured on a 2-core machine: a
+ * trivial python3 run takes 0.5-1 s from start to exit when idle, 1.3-2.6 s with
+ * 8 traced runs in parallel at load 16; the allowance leaves room for that.
  */
 export const STARTUP_ALLOWANCE_MS = 5000;
-export const SANDBOX_USER = "10001:10001";
-export const RUN_LABEL = "org.skillgate.run";
-export const OWNER_LABEL = "org.skillgate.pid";
-
 /** Timeouts (ms) of the individual Docker calls. */
 const T = { create: 30_000, attach: 15_000, start: 60_000, kill: 10_000, inspect: 10_000, remove: 30_000, waitAfterKill: 10_000, drain: 2_000 };
-
-/** A request the adapter refuses to run (it would hang, leak or escape). */
-export class SandboxRequestError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
-    this.name = "SandboxRequestError";
-  }
-}
 
 /** Docker failed during a run (other than being absent). */
 export class SandboxRunError extends Error {
@@ -69,116 +56,12 @@ const preflights = new Map<string, Promise<PreflightResult>>();
 /** Ids of every container created by this process (for leak checks). */
 export const containersCreatedHere = new Set<string>();
 
-const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-function positiveInt(value: number, field: string): void {
-  if (!Number.isFinite(value) || value <= 0) throw new SandboxRequestError(`${field} must be a positive number, got ${value}`, field);
-}
-
-function tmpfsPath(path: string, field: string): void {
-  if (!path.startsWith("/") || /[,:\s]/.test(path) || path.split("/").includes("..")) {
-    throw new SandboxRequestError(`${field}: "${path}" is not a plain absolute path`, field);
-  }
-}
-
-export function validateRequest(req: SandboxRunRequest): void {
-  if (req.cmd.length === 0) throw new SandboxRequestError("cmd is empty", "cmd");
-  const l = req.limits;
-  for (const key of ["wallMs", "memoryBytes", "cpus", "processes", "tmpfsBytes", "outputBytes", "fileSizeBytes"] as const) {
-    positiveInt(l[key], `limits.${key}`);
-  }
-  if (l.memoryBytes < MEMORY_FLOOR_BYTES) {
-    throw new SandboxRequestError(
-      `limits.memoryBytes ${l.memoryBytes} is below the floor of ${MEMORY_FLOOR_BYTES} (256Mi): runsc hangs with less`,
-      "limits.memoryBytes",
-    );
-  }
-  for (const m of req.mounts) {
-    tmpfsPath(m.containerPath, "mounts.containerPath");
-    if (!m.hostPath.startsWith("/")) throw new SandboxRequestError(`mounts.hostPath "${m.hostPath}" is not absolute`, "mounts.hostPath");
-  }
-  for (const key of Object.keys(req.env)) {
-    if (!ENV_KEY.test(key)) throw new SandboxRequestError(`env: "${key}" is not a valid variable name`, "env");
-  }
-  for (const [path, bytes] of Object.entries(req.tmpfs ?? {})) {
-    tmpfsPath(path, "tmpfs");
-    if (path === "/tmp") throw new SandboxRequestError("tmpfs: /tmp is sized by limits.tmpfsBytes", "tmpfs");
-    positiveInt(bytes, `tmpfs[${path}]`);
-  }
-}
-
-/** The container spec of a request (exported for inspection in tests). */
-export function containerSpec(req: SandboxRunRequest, image: string, runtime: string): Dockerode.ContainerCreateOptions {
-  const l = req.limits;
-  // noexec: programs run from the read-only root (/usr/bin), never from a writable place.
-  const tmpfs: Record<string, string> = { "/tmp": `rw,nosuid,nodev,noexec,mode=1777,size=${Math.ceil(l.tmpfsBytes)}` };
-  for (const [path, bytes] of Object.entries(req.tmpfs ?? {})) tmpfs[path] = `rw,nosuid,nodev,noexec,mode=1777,size=${Math.ceil(bytes)}`;
-  return {
-    Image: image,
-    Cmd: req.cmd,
-    Env: Object.entries(req.env).map(([k, v]) => `${k}=${v}`),
-    User: SANDBOX_USER,
-    Hostname: "sandbox",
-    AttachStdin: true,
-    AttachStdout: true,
-    AttachStderr: true,
-    OpenStdin: true,
-    StdinOnce: true,
-    Tty: false,
-    NetworkDisabled: true,
-    Labels: { [RUN_LABEL]: req.label, [OWNER_LABEL]: String(process.pid) },
-    HostConfig: {
-      Runtime: runtime,
-      NetworkMode: "none",
-      ReadonlyRootfs: true,
-      Tmpfs: tmpfs,
-      Memory: Math.ceil(l.memoryBytes),
-      MemorySwap: Math.ceil(l.memoryBytes),
-      NanoCpus: Math.max(1, Math.round(l.cpus * 1e9)),
-      Ulimits: [
-        { Name: "nproc", Soft: Math.ceil(l.processes), Hard: Math.ceil(l.processes) },
-        { Name: "fsize", Soft: Math.ceil(l.fileSizeBytes), Hard: Math.ceil(l.fileSizeBytes) },
-        { Name: "core", Soft: 0, Hard: 0 },
-      ],
-      CapDrop: ["ALL"],
-      SecurityOpt: ["no-new-privileges"],
-      Mounts: req.mounts.map((m) => ({ Type: "bind" as const, Source: m.hostPath, Target: m.containerPath, ReadOnly: true })),
-      IpcMode: "private",
-      // Output reaches skillgate through the attach stream only; nothing is logged on the host.
-      LogConfig: { Type: "none", Config: {} },
-      AutoRemove: false,
-    },
-  };
-}
-
-/** Collects stdout/stderr up to a shared byte budget; past it, keeps nothing more and signals. */
-class OutputCap {
-  readonly stdout: Buffer[] = [];
-  readonly stderr: Buffer[] = [];
-  total = 0;
-  exceeded = false;
-  constructor(
-    private readonly budget: number,
-    private readonly onExceeded: () => void,
-  ) {}
-  sink(into: Buffer[]): Writable {
-    return new Writable({
-      write: (chunk: Buffer, _enc, done) => {
-        const room = this.budget - this.total;
-        if (chunk.length > room) {
-          if (room > 0) into.push(chunk.subarray(0, room));
-          this.total = this.budget;
-          if (!this.exceeded) {
-            this.exceeded = true;
-            this.onExceeded();
-          }
-        } else {
-          into.push(chunk);
-          this.total += chunk.length;
-        }
-        done();
-      },
-    });
+const REMEMBERED = 10_000;
+function remember(id: string): void {
+  containersCreatedHere.add(id);
+  if (containersCreatedHere.size > REMEMBERED) {
+    const oldest = containersCreatedHere.values().next().value;
+    if (oldest !== undefined) containersCreatedHere.delete(oldest);
   }
 }
 
@@ -188,7 +71,9 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
   const traceRuntime = opts.traceRuntime ?? "runsc-trace";
   const allowance = opts.startupAllowanceMs ?? STARTUP_ALLOWANCE_MS;
   const log = opts.log ?? ((m: string) => process.stderr.write(`skillgate sandbox: ${m}\n`));
-  const tag = (): string => opts.imageTag ?? defaultImageTag();
+  // Fixed when the adapter is made: every run of it uses the same recipe.
+  const tagValue = opts.imageTag ?? defaultImageTag();
+  const tag = (): string => tagValue;
 
   async function runContainer(req: SandboxRunRequest, image: string, traceDir: string | undefined): Promise<SandboxRunResult> {
     validateRequest(req);
@@ -214,7 +99,7 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
     try {
       container = await bounded(docker.createContainer(containerSpec(req, image, useRuntime)), T.create, "create");
       id = container.id;
-      containersCreatedHere.add(id);
+      remember(id);
       stream = (await bounded(
         container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }),
         T.attach,

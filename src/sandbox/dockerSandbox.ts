@@ -7,6 +7,7 @@
  * wall-clock deadline and output cap, bounds every Docker call, always removes
  * the container, kills runsc processes that outlive it and deletes its trace logs.
  */
+import { appendFileSync } from "node:fs";
 import Dockerode from "dockerode";
 import { bounded, DockerTimeoutError, sleep } from "./bounded.js";
 import { imageTag as defaultImageTag } from "./imageTag.js";
@@ -56,8 +57,22 @@ const preflights = new Map<string, Promise<PreflightResult>>();
 /** Ids of every container created by this process (for leak checks). */
 export const containersCreatedHere = new Set<string>();
 
+/**
+ * Set SKILLGATE_CONTAINER_LOG=<file> to have every container id appended to it
+ * too: leak checks can then cover containers created by child processes (CLI tests).
+ */
+export const CONTAINER_LOG_ENV = "SKILLGATE_CONTAINER_LOG";
+
 const REMEMBERED = 10_000;
 function remember(id: string): void {
+  const logFile = process.env[CONTAINER_LOG_ENV];
+  if (logFile) {
+    try {
+      appendFileSync(logFile, id + "\n");
+    } catch {
+      // a diagnostic aid only; the run itself does not depend on it
+    }
+  }
   containersCreatedHere.add(id);
   if (containersCreatedHere.size > REMEMBERED) {
     const oldest = containersCreatedHere.values().next().value;
@@ -188,9 +203,10 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
     };
   }
 
+  const modem = docker.modem as { socketPath?: string; host?: string; port?: number };
+  const key = [modem.socketPath ?? `${modem.host}:${modem.port}`, tag(), runtime, traceRuntime].join("|");
+
   async function doPreflight(): Promise<PreflightResult> {
-    const modem = docker.modem as { socketPath?: string; host?: string; port?: number };
-    const key = [modem.socketPath ?? `${modem.host}:${modem.port}`, tag(), runtime, traceRuntime].join("|");
     const known = preflights.get(key);
     if (known) return known;
     const pre = preflight({
@@ -235,7 +251,13 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
     async run(req: SandboxRunRequest): Promise<SandboxRunResult> {
       validateRequest(req);
       const info = await doPreflight();
-      return runContainer(req, info.imageId, info.traceDir);
+      try {
+        return await runContainer(req, info.imageId, info.traceDir);
+      } catch (err) {
+        // Docker went away (or the image): check everything again next time.
+        if (err instanceof SandboxUnavailableError || err instanceof SandboxRunError) preflights.delete(key);
+        throw err;
+      }
     },
   };
 }

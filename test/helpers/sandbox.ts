@@ -4,7 +4,8 @@
  * test FAILS with the message and the command that fixes it.
  */
 import Dockerode from "dockerode";
-import { containersCreatedHere, createDockerSandbox, RUN_LABEL } from "../../src/sandbox/dockerSandbox.js";
+import { readFile } from "node:fs/promises";
+import { CONTAINER_LOG_ENV, containersCreatedHere, createDockerSandbox, RUN_LABEL } from "../../src/sandbox/dockerSandbox.js";
 import { ensureImage } from "../../src/sandbox/ensureImage.js";
 import { SandboxUnavailableError, type Sandbox } from "../../src/sandbox/sandbox.js";
 import { runscProcesses } from "../../src/sandbox/runscProcesses.js";
@@ -42,12 +43,16 @@ export interface Leftovers {
 
 /**
  * What outlived its run. scope "mine" (default) counts only containers created by
- * this test process (other test files and engineers share the daemon); "all" counts
+ * this test process, plus those listed in the file named by SKILLGATE_CONTAINER_LOG
+ * (set it before spawning a CLI child; other test files share the daemon); "all" counts
  * every skillgate container, every runsc process and every runsc log in the trace folder.
  */
 export async function countLeftovers(scope: "mine" | "all" = "mine"): Promise<Leftovers> {
   const docker = new Dockerode();
   const mine = [...containersCreatedHere];
+  // Containers made by child processes (e.g. the CLI) when the test set SKILLGATE_CONTAINER_LOG.
+  const logFile = process.env[CONTAINER_LOG_ENV];
+  if (logFile) mine.push(...(await readFile(logFile, "utf8").catch(() => "")).split("\n").filter((l) => /^[0-9a-f]{64}$/.test(l)));
   const ours = (text: string): boolean => scope === "all" || mine.some((id) => text.includes(id));
   const listed = await docker.listContainers({ all: true, filters: { label: [RUN_LABEL] } });
   const containers = listed.filter((c) => ours(c.Id)).length;

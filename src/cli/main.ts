@@ -36,8 +36,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       }
       case "setup": {
         const { ensureImage } = await import("../sandbox/ensureImage.js");
-        const tag = await ensureImage({ log: (line: string) => io.stderr(line + "\n") });
-        io.stdout(`sandbox image ready: ${tag}\n`);
+        const image = await ensureImage({ progress: (line: string) => io.stderr(line + "\n") });
+        io.stdout(`sandbox image ready: ${image.tag} (${image.imageId}${image.built ? ", built now" : ""})\n`);
         return EXIT.pass;
       }
       case "version":

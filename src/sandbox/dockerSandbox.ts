@@ -130,7 +130,7 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
       startedAt = Date.now();
       timer = setTimeout(() => stop("deadline"), req.limits.wallMs + allowance);
       const c = container;
-      const started = await Promise.race([c.start().then(() => true), stopped.then(() => false)]);
+      const started = await Promise.race([bounded(c.start(), T.start, "start").then(() => true), stopped.then(() => false)]);
       let waited: { StatusCode?: number } | undefined;
       if (started && !stopReason) {
         stream.write(req.stdin ?? "");
@@ -175,12 +175,16 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
           log(`killed ${leaked.length} runsc process(es) that outlived container ${id.slice(0, 12)}: ${leaked.map((p) => p.pid).join(", ")}`);
         }
         if (req.trace && traceDir) {
-          const captured = await readBootTrace(traceDir, id);
-          trace = captured.file ? captured.text : undefined;
-          await removeTraceFiles(traceDir, id);
+          try {
+            const captured = await readBootTrace(traceDir, id);
+            trace = captured.file ? captured.text : undefined;
+          } catch (err) {
+            log(`reading the trace of ${id.slice(0, 12)} failed: ${(err as Error).message}`);
+          }
+          await removeTraceFiles(traceDir, id).catch(() => undefined);
           // runsc writes a last "delete" log as the container goes; catch stragglers.
           await sleep(200);
-          await removeTraceFiles(traceDir, id);
+          await removeTraceFiles(traceDir, id).catch(() => undefined);
         }
       }
     }

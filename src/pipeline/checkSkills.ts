@@ -82,7 +82,15 @@ export async function checkSkills(req: CheckRequest): Promise<RunReport> {
   await mkdir(runDir, { recursive: true, mode: 0o755 });
 
   try {
-    const names = [...new Set(req.only ?? (await listSkills(req.root, skillsPath)))].sort();
+    let listed: string[];
+    try {
+      listed = req.only ?? (await listSkills(req.root, skillsPath));
+    } catch (err) {
+      // The skills folder itself is unusable (a symlink, a file): nothing can be judged.
+      runErrors.push(`cannot list ${skillsPath}/ in ${req.root}: ${(err as Error).message}`);
+      listed = [];
+    }
+    const names = [...new Set(listed)].sort();
     const removed = [...new Set(req.removed ?? [])].filter((n) => !names.includes(n)).sort();
 
     // 1-2. read + manifest (host, pure after the read)
@@ -131,7 +139,8 @@ export async function checkSkills(req: CheckRequest): Promise<RunReport> {
       if (info && req.cache) {
         emit({ skill: w.name, step: "cache" });
         const hit = safeLookup(req.cache, w.repoPath, w.key);
-        if (hit && hit.verdict !== "error") w.cached = hit;
+        // A skill with checkout findings always re-runs: what hygiene refused is not in the hash's files.
+        if (hit && hit.verdict !== "error" && w.files.findings.length === 0) w.cached = hit;
       }
     }
 

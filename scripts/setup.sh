@@ -19,24 +19,33 @@ trace_dir=${SKILLGATE_TRACE_DIR:-/var/lib/skillgate/trace/}
 case "$trace_dir" in */) ;; *) trace_dir="$trace_dir/" ;; esac
 dockerd_log=${SKILLGATE_DOCKERD_LOG:-/var/log/skillgate-dockerd.log}
 
-# 1. Node.js (not installed here: Debian's own is too old; install Node >= 20.18 first).
-command -v node >/dev/null || die "node is missing: install Node.js >= 20.18 (e.g. from nodejs.org or NodeSource), then rerun"
-node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=18)?0:1)' ||
-  die "node $(node --version) is too old: skillgate needs Node.js >= 20.18"
+apt_install() {
+  say "apt-get install $*"
+  export DEBIAN_FRONTEND=noninteractive
+  if [ -z "${apt_updated:-}" ]; then apt-get update -q; apt_updated=1; fi
+  apt-get install -y -q --no-install-recommends "$@"
+}
 
-# 2. System packages.
+# 1. Node.js >= 20.18 (the distribution's package when it is recent enough; otherwise say how).
+command -v node >/dev/null || apt_install nodejs npm || true
+command -v node >/dev/null || die "node is missing: install Node.js >= 20.18 (nodejs.org or NodeSource), then rerun"
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=18)?0:1)' ||
+  die "node $(node --version) is too old: skillgate needs Node.js >= 20.18 (nodejs.org or NodeSource)"
+command -v npm >/dev/null || apt_install npm
+
+# 2. System packages (a C++ toolchain too: better-sqlite3 compiles when no prebuilt binary is reachable).
 missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v runsc >/dev/null || missing+=(runsc)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v bandit >/dev/null || missing+=(bandit)
 command -v flock >/dev/null || missing+=(util-linux)
-if [ ${#missing[@]} -gt 0 ]; then
-  say "apt-get install ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+command -v pgrep >/dev/null || missing+=(procps)
+command -v g++ >/dev/null || missing+=(g++)
+command -v make >/dev/null || missing+=(make)
+command -v python3 >/dev/null || missing+=(python3)
+[ -e /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 runsc_path=$(command -v runsc)
 say "runsc: $($runsc_path --version | head -n1)"
 

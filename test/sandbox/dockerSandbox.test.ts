@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireSandbox } from "../helpers/sandbox.js";
 import type { Sandbox, SandboxLimits, SandboxRunRequest } from "../../src/sandbox/sandbox.js";
+import { containersCreatedHere, createDockerSandbox } from "../../src/sandbox/dockerSandbox.js";
 
 const MiB = 1024 * 1024;
 const limits: SandboxLimits = {
@@ -70,6 +71,12 @@ describe("createDockerSandbox: basics", () => {
     expect(info.runscVersion).toMatch(/\d{8}/);
     expect(info.banditVersion).toMatch(/^\d+\.\d+/);
     expect(info.dockerVersion).toMatch(/^\d+\.\d+/);
+    // once per process: a second adapter on the same daemon and image starts no container to ask again
+    const before = containersCreatedHere.size;
+    const t0 = Date.now();
+    expect(await createDockerSandbox({ imageTag: info.imageTag }).preflight()).toEqual(info);
+    expect(containersCreatedHere.size).toBe(before);
+    expect(Date.now() - t0).toBeLessThan(1000);
   });
 });
 

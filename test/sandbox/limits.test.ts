@@ -160,6 +160,11 @@ describe("unavailable sandbox", () => {
     await expect(sb.preflight()).rejects.toMatchObject({ name: "SandboxUnavailableError", message: expect.stringContaining("no-such-runsc"), fix: expect.stringContaining("scripts/setup.sh") });
   });
 
+  it("fails closed when the trace runtime records no trace (no --strace / --debug-log folder)", async () => {
+    const sb = createDockerSandbox({ traceRuntime: "runsc" });
+    await expect(sb.preflight()).rejects.toMatchObject({ name: "SandboxUnavailableError", message: expect.stringContaining("--strace and --debug-log") });
+  });
+
   it("fails closed with a fix when Docker does not answer", async () => {
     const Dockerode = (await import("dockerode")).default;
     const sb = createDockerSandbox({ docker: new Dockerode({ socketPath: "/nonexistent/docker.sock" }) });

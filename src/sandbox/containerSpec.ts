@@ -4,6 +4,7 @@
  * memory (with a floor) / CPU / nproc / fsize limits, no capabilities,
  * no-new-privileges, uid 10001, read-only binds, exactly the given environment.
  */
+import { hostname } from "node:os";
 import type Dockerode from "dockerode";
 import type { SandboxRunRequest } from "./sandbox.js";
 
@@ -12,6 +13,7 @@ export const MEMORY_FLOOR_BYTES = 256 * 1024 * 1024;
 export const SANDBOX_USER = "10001:10001";
 export const RUN_LABEL = "org.skillgate.run";
 export const OWNER_LABEL = "org.skillgate.pid";
+export const HOST_LABEL = "org.skillgate.host";
 
 /** A request the adapter refuses to run (it would hang, leak or escape). */
 export class SandboxRequestError extends Error {
@@ -81,7 +83,7 @@ export function containerSpec(req: SandboxRunRequest, image: string, runtime: st
     StdinOnce: true,
     Tty: false,
     NetworkDisabled: true,
-    Labels: { [RUN_LABEL]: req.label, [OWNER_LABEL]: String(process.pid) },
+    Labels: { [RUN_LABEL]: req.label, [OWNER_LABEL]: String(process.pid), [HOST_LABEL]: hostname() },
     HostConfig: {
       Runtime: runtime,
       NetworkMode: "none",

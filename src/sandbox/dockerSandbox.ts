@@ -16,9 +16,10 @@ import { reapRunscProcesses } from "./runscProcesses.js";
 import { readBootTrace, removeTraceFiles } from "./traceCapture.js";
 import { containerSpec, MEMORY_FLOOR_BYTES, SandboxRequestError, validateRequest } from "./containerSpec.js";
 import { OutputCap } from "./outputCap.js";
+import { sweepOrphans } from "./sweepOrphans.js";
 import { SandboxUnavailableError, type Sandbox, type SandboxInfo, type SandboxRunRequest, type SandboxRunResult } from "./sandbox.js";
 
-export { containerSpec, MEMORY_FLOOR_BYTES, OWNER_LABEL, RUN_LABEL, SANDBOX_USER, SandboxRequestError, validateRequest } from "./containerSpec.js";
+export { containerSpec, HOST_LABEL, MEMORY_FLOOR_BYTES, OWNER_LABEL, RUN_LABEL, SANDBOX_USER, SandboxRequestError, validateRequest } from "./containerSpec.js";
 
 /**
  * Added to limits.wallMs for runsc's own start. Measured on a 2-core machine: a
@@ -239,10 +240,15 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
           tag(),
           undefined,
         ),
-    }).catch((err: unknown) => {
-      preflights.delete(key); // a failure is not remembered: the next call checks again
-      throw err;
-    });
+    })
+      .then(async (result) => {
+        await sweepOrphans(docker, result.traceDir, log);
+        return result;
+      })
+      .catch((err: unknown) => {
+        preflights.delete(key); // a failure is not remembered: the next call checks again
+        throw err;
+      });
     preflights.set(key, pre);
     return pre;
   }

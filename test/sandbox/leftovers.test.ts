@@ -9,7 +9,10 @@ import { join } from "node:path";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countLeftovers, requireSandbox } from "../helpers/sandbox.js";
-import { CONTAINER_LOG_ENV, RUN_LABEL } from "../../src/sandbox/dockerSandbox.js";
+import { spawnSync } from "node:child_process";
+import { hostname } from "node:os";
+import { CONTAINER_LOG_ENV, HOST_LABEL, OWNER_LABEL, RUN_LABEL } from "../../src/sandbox/dockerSandbox.js";
+import { sweepOrphans } from "../../src/sandbox/sweepOrphans.js";
 import type { Sandbox } from "../../src/sandbox/sandbox.js";
 
 const MiB = 1024 * 1024;
@@ -56,5 +59,33 @@ describe("countLeftovers", () => {
     expect(r.stdout).toBe("logged\n");
     expect(readFileSync(log, "utf8").split("\n")).toContain(r.containerId);
     expect(await countLeftovers()).toEqual({ containers: 0, runscProcesses: 0, traceFiles: 0 });
+  });
+
+  it("sweeps containers whose skillgate process died, and only those", async () => {
+    const docker = new Dockerode();
+    const image = (await sandbox.preflight()).imageTag;
+    const dead = spawnSync("true").pid; // exited: its pid names no live process
+    expect(dead).toBeGreaterThan(0);
+    const make = (owner: number) =>
+      docker.createContainer({
+        Image: image,
+        Cmd: ["true"],
+        Labels: { [RUN_LABEL]: "sweep-test", [OWNER_LABEL]: String(owner), [HOST_LABEL]: hostname() },
+        HostConfig: { NetworkMode: "none" },
+      });
+    const orphan = await make(dead);
+    const owned = await make(process.pid);
+    const lines: string[] = [];
+    try {
+      const removed = await sweepOrphans(docker, undefined, (l) => lines.push(l));
+      expect(removed).toContain(orphan.id);
+      expect(removed).not.toContain(owned.id);
+      await expect(orphan.inspect()).rejects.toMatchObject({ statusCode: 404 });
+      expect((await owned.inspect()).Id).toBe(owned.id);
+      expect(lines.join("\n")).toContain(orphan.id.slice(0, 12));
+    } finally {
+      await orphan.remove({ force: true }).catch(() => undefined);
+      await owned.remove({ force: true }).catch(() => undefined);
+    }
   });
 });

@@ -13,7 +13,7 @@ import { bounded, DockerTimeoutError, sleep } from "./bounded.js";
 import { imageTag as defaultImageTag } from "./imageTag.js";
 import { preflight, unavailableIfDown, type PreflightResult } from "./preflight.js";
 import { reapRunscProcesses } from "./runscProcesses.js";
-import { readBootTrace, removeTraceFiles } from "./traceCapture.js";
+import { readBootTrace, removeTraceFiles, TRACE_CAP_BYTES, watchTraceSize } from "./traceCapture.js";
 import { containerSpec, MEMORY_FLOOR_BYTES, SandboxRequestError, validateRequest } from "./containerSpec.js";
 import { OutputCap } from "./outputCap.js";
 import { sweepOrphans } from "./sweepOrphans.js";
@@ -48,6 +48,8 @@ export interface DockerSandboxOptions {
   runtime?: string;
   traceRuntime?: string;
   startupAllowanceMs?: number;
+  /** A traced run whose runsc boot log grows past this is killed (default TRACE_CAP_BYTES). */
+  traceCapBytes?: number;
   /** Warnings (leaked processes killed, removal trouble). Default: stderr. */
   log?: (message: string) => void;
 }
@@ -86,6 +88,7 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
   const runtime = opts.runtime ?? "runsc";
   const traceRuntime = opts.traceRuntime ?? "runsc-trace";
   const allowance = opts.startupAllowanceMs ?? STARTUP_ALLOWANCE_MS;
+  const traceCap = opts.traceCapBytes ?? TRACE_CAP_BYTES;
   const log = opts.log ?? ((m: string) => process.stderr.write(`skillgate sandbox: ${m}\n`));
   // Fixed when the adapter is made: every run of it uses the same recipe.
   const tagValue = opts.imageTag ?? defaultImageTag();
@@ -96,16 +99,17 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
     const useRuntime = req.trace ? traceRuntime : runtime;
     let container: Dockerode.Container | undefined;
     let id = "";
-    let stopReason: "deadline" | "output" | undefined;
+    let stopReason: "deadline" | "output" | "trace" | undefined;
     let stopNow: (() => void) | undefined;
     const stopped = new Promise<void>((resolve) => (stopNow = resolve));
-    const stop = (why: "deadline" | "output"): void => {
+    const stop = (why: "deadline" | "output" | "trace"): void => {
       if (stopReason) return;
       stopReason = why;
       stopNow?.();
     };
     const out = new OutputCap(req.limits.outputBytes, () => stop("output"));
     let timer: NodeJS.Timeout | undefined;
+    let unwatch: (() => void) | undefined;
     let stream: NodeJS.ReadWriteStream | undefined;
     let exitCode: number | null = null;
     let oomFlag = false;
@@ -130,6 +134,8 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
 
       startedAt = Date.now();
       timer = setTimeout(() => stop("deadline"), req.limits.wallMs + allowance);
+      // A syscall flood must not fill the host's disk with its trace: watch the boot log's size.
+      if (req.trace && traceDir) unwatch = watchTraceSize(traceDir, id, traceCap, () => stop("trace"));
       const c = container;
       const started = await Promise.race([bounded(c.start(), T.start, "start").then(() => true), stopped.then(() => false)]);
       let waited: { StatusCode?: number } | undefined;
@@ -162,6 +168,7 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
       throw new SandboxRunError(`sandbox run "${req.label}" failed at ${step}: ${(err as Error).message}`, step, id || undefined);
     } finally {
       clearTimeout(timer);
+      unwatch?.();
       (stream as unknown as { destroy?: () => void } | undefined)?.destroy?.();
       if (container) {
         await bounded(container.remove({ force: true, v: true }), T.remove, "remove").catch(async (err: unknown) => {
@@ -177,7 +184,7 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
         }
         if (req.trace && traceDir) {
           try {
-            const captured = await readBootTrace(traceDir, id);
+            const captured = await readBootTrace(traceDir, id, traceCap);
             trace = captured.file ? captured.text : undefined;
           } catch (err) {
             log(`reading the trace of ${id.slice(0, 12)} failed: ${(err as Error).message}`);
@@ -194,13 +201,15 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
       throw new SandboxRunError(`no runsc boot log for container ${id.slice(0, 12)} in ${traceDir ?? "(no trace folder)"}`, "trace", id);
     }
     const timedOut = stopReason === "deadline";
-    const outputExceeded = stopReason === "output" || out.exceeded;
+    const traceExceeded = stopReason === "trace";
+    const outputExceeded = stopReason === "output" || out.exceeded || traceExceeded;
     return {
       exitCode,
       stdout: Buffer.concat(out.stdout).toString("utf8"),
       stderr: Buffer.concat(out.stderr).toString("utf8"),
       timedOut,
       outputExceeded,
+      ...(traceExceeded ? { traceExceeded } : {}),
       oomKilled: oomFlag || (exitCode === 137 && !stopReason),
       durationMs: (endedAt ?? Date.now()) - startedAt,
       ...(trace !== undefined ? { trace } : {}),

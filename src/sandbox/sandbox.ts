@@ -49,6 +49,11 @@ export interface SandboxRunResult {
   timedOut: boolean;
   /** stdout + stderr exceeded limits.outputBytes; the run was killed. */
   outputExceeded: boolean;
+  /**
+   * The syscall trace grew past the adapter's cap (a syscall flood) and the run was
+   * killed; outputExceeded is then true as well, so the run can never pass.
+   */
+  traceExceeded?: boolean;
   /** Docker reports the container was OOM-killed (or exit 137 without our kill). */
   oomKilled: boolean;
   durationMs: number;

@@ -112,6 +112,39 @@ export async function readBootTrace(dir: string, containerId: string, capBytes =
   return { text, truncated, bytes: total, file: files[0] };
 }
 
+/**
+ * While a traced run goes on, poll the size of its boot log every `everyMs`;
+ * call `onExceeded` once when it passes `capBytes`. Returns the stop function.
+ */
+export function watchTraceSize(dir: string, containerId: string, capBytes: number, onExceeded: () => void, everyMs = 250): () => void {
+  let file: string | undefined;
+  let stopped = false;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy || stopped) return;
+    busy = true;
+    void (async () => {
+      try {
+        file ??= (await traceFilesOf(dir, containerId)).find((f) => f.endsWith(".boot.txt"));
+        if (file && (await stat(file)).size > capBytes && !stopped) {
+          stopped = true;
+          clearInterval(timer);
+          onExceeded();
+        }
+      } catch {
+        // not there yet, or already gone
+      } finally {
+        busy = false;
+      }
+    })();
+  }, everyMs);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}
+
 /** Delete every runsc log of the container; returns the files removed. */
 export async function removeTraceFiles(dir: string, containerId: string): Promise<string[]> {
   const files = await traceFilesOf(dir, containerId);

@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { countLeftovers, requireSandbox } from "../helpers/sandbox.js";
 import type { Sandbox, SandboxRunRequest } from "../../src/sandbox/sandbox.js";
+import { createDockerSandbox } from "../../src/sandbox/dockerSandbox.js";
 
 const MiB = 1024 * 1024;
 const req = (code: string, trace: boolean): SandboxRunRequest => ({
@@ -66,6 +67,20 @@ describe("trace capture", () => {
     const r = await sandbox.run({ ...req("open('/etc/hostname').read()\nwhile True: pass", true), limits: { ...req("", true).limits, wallMs: 1500 } });
     expect(r.timedOut).toBe(true);
     expect(r.trace).toMatch(/openat\(.*\/etc\/hostname/);
+    expect((await countLeftovers()).traceFiles).toBe(0);
+  });
+
+  it("kills a syscall flood whose trace passes the cap, so the host disk cannot fill", async () => {
+    const capped = createDockerSandbox({ imageTag: (await sandbox.preflight()).imageTag, traceCapBytes: 8 * MiB });
+    const flood = "import os\nfd = os.open('/dev/null', os.O_WRONLY)\nwhile True: os.write(fd, b'x' * 4096)";
+    const t0 = Date.now();
+    const r = await capped.run({ ...req(flood, true), limits: { ...req("", true).limits, wallMs: 60_000 } });
+    expect(r.traceExceeded).toBe(true);
+    expect(r.outputExceeded).toBe(true);
+    expect(r.timedOut).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(r.trace).toMatch(/trace truncated at 8388608 of \d+ bytes/);
+    expect(Buffer.byteLength(r.trace ?? "")).toBeLessThan(8 * MiB + 1024);
     expect((await countLeftovers()).traceFiles).toBe(0);
   });
 

@@ -17,6 +17,7 @@ import { readBootTrace, removeTraceFiles, TRACE_CAP_BYTES, watchTraceSize } from
 import { containerSpec, MEMORY_FLOOR_BYTES, SandboxRequestError, validateRequest } from "./containerSpec.js";
 import { OutputCap } from "./outputCap.js";
 import { sweepOrphans } from "./sweepOrphans.js";
+import { trackRun, untrackRun } from "./activeRuns.js";
 import { SandboxUnavailableError, type Sandbox, type SandboxInfo, type SandboxRunRequest, type SandboxRunResult } from "./sandbox.js";
 
 export { containerSpec, HOST_LABEL, MEMORY_FLOOR_BYTES, OWNER_LABEL, RUN_LABEL, SANDBOX_USER, SandboxRequestError, validateRequest } from "./containerSpec.js";
@@ -120,6 +121,7 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
       container = await bounded(docker.createContainer(containerSpec(req, image, useRuntime)), T.create, "create");
       id = container.id;
       remember(id);
+      trackRun(id, container, req.trace ? traceDir : undefined);
       stream = (await bounded(
         container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }),
         T.attach,
@@ -171,6 +173,7 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
       unwatch?.();
       (stream as unknown as { destroy?: () => void } | undefined)?.destroy?.();
       if (container) {
+        untrackRun(id);
         await bounded(container.remove({ force: true, v: true }), T.remove, "remove").catch(async (err: unknown) => {
           log(`remove of ${id.slice(0, 12)} failed (${(err as Error).message}); killing its runsc processes and retrying`);
           await reapRunscProcesses(id, 0);

@@ -35,8 +35,8 @@ build_base() {
   fi
   [ -n "$mirror" ] || { say "no Debian mirror found in apt sources; set SKILLGATE_DEBIAN_MIRROR"; exit 1; }
   local suite=${SKILLGATE_DEBIAN_SUITE:-bookworm}
-  local work root
-  work=$(mktemp -d "${TMPDIR:-/tmp}/skillgate-rootfs.XXXXXX")
+  local root
+  work=$(mktemp -d "${TMPDIR:-/tmp}/skillgate-rootfs.XXXXXX") # global: the EXIT trap needs it
   trap 'rm -rf "$work"' EXIT
   root="$work/rootfs"
 

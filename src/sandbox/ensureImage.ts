@@ -159,7 +159,7 @@ export async function ensureImage(opts: EnsureImageOptions = {}): Promise<Ensure
     return await withLock(`skillgate-image-${tag.replace(/[^A-Za-z0-9_.-]/g, "_")}`, progress, async () => {
       const again = await imageId(docker, tag);
       if (again) return { tag, imageId: again, built: false };
-      progress(`building ${tag} (debootstrap + docker import, about a minute)`);
+      progress(`building ${tag} (seconds on a cached base; about a minute when the debootstrap base is new)`);
       const t0 = Date.now();
       await runBuild(recipe, tag, progress, opts.buildTimeoutMs ?? 20 * 60_000);
       const id = await imageId(docker, tag);

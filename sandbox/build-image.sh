@@ -84,12 +84,16 @@ chmod 0755 "$stage/skillgate"
 find "$stage/skillgate" -type f -exec chmod 0644 {} +
 tar -C "$stage" --owner=0 --group=0 -c skillgate | docker cp - "$cid:/opt/"
 rm -rf "$stage"
+# Record Bandit's version as a label: it is a fact of this image's content (bound by the
+# image id), and reading it costs skillgate an image inspect instead of a container start.
+bandit_version=$(docker cp "$cid:/usr/lib/python3/dist-packages" - | tar -t | sed -nE 's#^dist-packages/bandit-([0-9][^/]*)\.(egg|dist)-info/?$#\1#p' | head -n1)
+[ -n "$bandit_version" ] || { say "cannot find Bandit's version in $base"; exit 1; }
 docker commit \
   --change 'USER 10001:10001' \
   --change 'WORKDIR /skill' \
   --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
   --change 'ENV PYTHONDONTWRITEBYTECODE=1' \
   --change 'CMD ["python3"]' \
-  --change "LABEL org.skillgate.recipe=$tag org.skillgate.base=$base" \
+  --change "LABEL org.skillgate.recipe=$tag org.skillgate.base=$base org.skillgate.bandit=$bandit_version" \
   "$cid" "$tag" >/dev/null
 say "built $tag (${#helpers[@]} helper(s) on $base)"

@@ -93,6 +93,11 @@ export async function checkSkills(req: CheckRequest): Promise<RunReport> {
     const names = [...new Set(listed)].sort();
     const removed = [...new Set(req.removed ?? [])].filter((n) => !names.includes(n)).sort();
 
+    // The sandbox check (Docker, runtimes, image, versions) is I/O: start it now so it
+    // overlaps reading and the manifest gate; its result is awaited only where needed.
+    const preflight = req.signal?.aborted ? undefined : req.sandbox.preflight();
+    preflight?.catch(() => {}); // handled below; never an unhandled rejection
+
     // 1-2. read + manifest (host, pure after the read)
     const work: Work[] = [];
     for (const name of names) {
@@ -113,9 +118,9 @@ export async function checkSkills(req: CheckRequest): Promise<RunReport> {
     // The sandbox is needed for every skill with a valid manifest; check it once.
     let info: SandboxInfo | undefined;
     const needSandbox = work.some((w) => w.manifest && w.limits);
-    if (needSandbox && !req.signal?.aborted) {
+    if (needSandbox && preflight && !req.signal?.aborted) {
       try {
-        info = await req.sandbox.preflight();
+        info = await preflight;
       } catch (err) {
         const msg = sandboxMessage(err);
         runErrors.push(msg);

@@ -96,7 +96,11 @@ export async function preflight(deps: PreflightDeps): Promise<PreflightResult> {
   }
   let imageId: string;
   try {
-    imageId = (await bounded(docker.getImage(imageTag).inspect(), 15_000, "image inspect")).Id;
+    const image = await bounded(docker.getImage(imageTag).inspect(), 15_000, "image inspect");
+    imageId = image.Id;
+    // The build records Bandit's version as a label (bound by the image id): no probe container needed.
+    const labelled = (image.Config?.Labels as Record<string, string> | null | undefined)?.["org.skillgate.bandit"];
+    if (labelled && /^\d+\.\d+\S*$/.test(labelled)) banditByImage.set(imageId, labelled);
   } catch (err) {
     throw new SandboxUnavailableError(`the sandbox image ${imageTag} is missing: ${reason(err)}`, IMAGE_FIX);
   }

@@ -33,6 +33,13 @@ export interface BurstOptions {
   pullRequests?: number;
   /** Validations the App runs at a time (its queueConcurrency). Default: the App's default (1). */
   queueConcurrency?: number;
+  /**
+   * Signed deliveries sent (all at once) before the measured burst, for a closed pull
+   * request (accepted, no work): they warm the freshly started server (JIT, Probot's lazy
+   * set-up) so the figures are those of a running App. Their answer times are reported
+   * apart (warmupMaxMs). Default 20; 0 measures a cold server.
+   */
+  warmup?: number;
   /** Give up waiting for the queue to drain after this long. Default 15 min. */
   drainTimeoutMs?: number;
   /** Progress lines. Default: stderr. */
@@ -46,6 +53,8 @@ export interface BurstResult {
   answered: number;
   /** HTTP status of the answers ("error" when the request failed). */
   statusCounts: Record<string, number>;
+  /** Slowest answer among the warm-up deliveries (the cold server's first answers). */
+  warmupMaxMs: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
@@ -109,13 +118,13 @@ async function makePull(root: string, index: number, pushes: number): Promise<Pu
   return { repo, number: index + 1, cloneUrl: pathToFileURL(dir).href, base, heads };
 }
 
-function payload(pull: Pull, head: string, action: "opened" | "synchronize"): string {
+function payload(pull: Pull, head: string, action: "opened" | "synchronize" | "closed"): string {
   return JSON.stringify({
     action,
     number: pull.number,
     pull_request: {
       number: pull.number,
-      state: "open",
+      state: action === "closed" ? "closed" : "open",
       draft: false,
       head: { sha: head, ref: `pr-${pull.number}` },
       base: { sha: pull.base, ref: "main" },
@@ -203,6 +212,10 @@ export async function runBurst(opts: BurstOptions = {}): Promise<BurstResult> {
     });
     const app = server;
 
+    const warm = pulls[0]!;
+    const warmBody = payload(warm, warm.heads[0]!, "closed");
+    const warmTimes = await Promise.all(Array.from({ length: opts.warmup ?? 20 }, () => post(app.webhookUrl, warmBody, "pull_request").then((r) => r.ms)));
+
     // One chain per pull request (its pushes in order, as GitHub sends them), all chains at once.
     log(`burst: sending ${deliveries} signed deliveries`);
     const times: number[] = [];
@@ -266,6 +279,7 @@ export async function runBurst(opts: BurstOptions = {}): Promise<BurstResult> {
       pullRequests,
       answered: times.length,
       statusCounts,
+      warmupMaxMs: warmTimes.length ? Math.max(...warmTimes) : 0,
       p50Ms: percentile(times, 50),
       p99Ms: percentile(times, 99),
       maxMs: Math.max(...times),

@@ -91,6 +91,14 @@ async function main(): Promise<void> {
     await mkdir(join(root, "bench"), { recursive: true });
     await writeFile(join(root, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
     printTable(fig, results);
+    console.log(
+      `burst: ${burst.answered}/${burst.deliveries} answered ${JSON.stringify(burst.statusCounts)}, p50 ${burst.p50Ms.toFixed(1)} ms, p99 ${burst.p99Ms.toFixed(1)} ms, ` +
+        `max ${burst.maxMs.toFixed(1)} ms (cold server's first answers: max ${burst.warmupMaxMs.toFixed(1)} ms), drained in ${(burst.drainMs / 1000).toFixed(1)} s; ` +
+        `latest head checked once: ${burst.latestHeadCheckedOnce}, superseded runs cancelled ${burst.staleCancelled}, not cancelled ${burst.staleNotCancelled}, completed twice ${burst.completedTwice}`,
+    );
+    if (!burst.latestHeadCheckedOnce || burst.answered !== burst.deliveries || burst.leftovers.containers || burst.leftovers.runscProcesses) {
+      throw new Error(`burst check failed: ${JSON.stringify({ ...burst, checksPerPull: undefined })}`);
+    }
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -14,7 +14,7 @@ import { type EnvironmentStamp, environmentStamp, saveStamp, stampChanges } from
 import { githubTarget } from "./githubTarget.js";
 import type { InstallationOctokit } from "./githubIssueTracker.js";
 import { newLockOwner } from "./repoLock.js";
-import { type RevalidateResult, revalidateRepository } from "./revalidateRepository.js";
+import { type RevalidateDeps, type RevalidateResult, revalidateRepository } from "./revalidateRepository.js";
 
 export const DEFAULT_CRON = "17 3 * * *";
 export const DEFAULT_CHANGE_CRON = "*/15 * * * *";
@@ -37,6 +37,8 @@ export interface SchedulerDeps {
   checkAtStart?: boolean;
   env?: NodeJS.ProcessEnv;
   onSkillHandled?: (repository: string, skillPath: string) => void;
+  /** The pipeline; replaceable only to wrap the real one (see RevalidateDeps.check). */
+  check?: RevalidateDeps["check"];
 }
 
 export interface Scheduler {
@@ -139,6 +141,7 @@ async function runAll(app: Probot, deps: SchedulerDeps, owner: string, signal: A
           signal,
           log: (m) => app.log.info(`skillgate schedule: ${m}`),
           onSkillHandled: deps.onSkillHandled && ((p) => deps.onSkillHandled!(target.repository, p)),
+          check: deps.check,
         }),
       );
     }

@@ -120,5 +120,5 @@ describe("kill -9 during a scheduled re-validation, then restart", () => {
     } finally {
       await gh.dispose();
     }
-  });
+  }, 600_000);
 });

@@ -105,7 +105,7 @@ describe("skillgate revalidate (local, 50 skills, real sandbox)", () => {
     await runAudit(["--db", join(dir, "sg.db"), "--limit", "3"], all);
     expect(all.out.trim().split("\n")).toHaveLength(3);
     expect(all.out).toMatch(/FAIL -> none rules=/);
-  });
+  }, 900_000);
 
   it("usage errors name the problem", async () => {
     await expect(runRevalidate(["--format", "xml"], io(), { sandbox: counting })).rejects.toThrow(/--format must be text or json/);

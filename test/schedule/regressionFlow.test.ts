@@ -125,12 +125,12 @@ describe("scheduled re-validation through the Probot app", () => {
       expect(gh.issues).toHaveLength(1);
 
       // 4. A new finding on the failing skill: one comment listing it, same issue.
-      writeSkill(origin, "alpha", ["re", "collections"], ["import marshal  # new problem"]);
+      writeSkill(origin, "alpha", ["re", "collections", "marshal"]);
       commitAll(origin, "alpha: marshal");
       results = await withScheduler(db, (s) => s.runNow("test"));
       const alpha4 = results[0]!.outcomes.find((o) => o.skillPath === "skills/alpha")!;
       expect(alpha4).toMatchObject({ decision: "issue-updated", issue: 1 });
-      expect(alpha4.newFindings).toBeGreaterThan(0);
+      expect(alpha4.newFindings, JSON.stringify(alpha4.findings)).toBeGreaterThan(0);
       expect(gh.issues).toHaveLength(1);
       expect(issue.comments).toHaveLength(1);
       expect(issue.comments[0]).toMatch(/new finding/);
@@ -161,7 +161,7 @@ describe("scheduled re-validation through the Probot app", () => {
       const store = VerdictStore.open(db);
       const decisions = store.audit({ skill: "alpha" }).map((e) => e.decision);
       store.close();
-      expect(decisions).toEqual(["none", "issue-opened", "issue-updated", "issue-updated", "issue-closed"]);
+      expect(decisions).toEqual(["none", "issue-opened", "issue-updated", "issue-updated", "issue-closed", "none"]);
     } finally {
       await gh.dispose();
     }

@@ -15,6 +15,7 @@ import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/packageRoot.js";
 import { ensureImage } from "../../src/sandbox/ensureImage.js";
+import { STAMP_META } from "../../src/schedule/environmentStamp.js";
 import { parseMarkers } from "../../src/schedule/issueText.js";
 import { VerdictStore } from "../../src/store/verdictStore.js";
 import { requireSandbox } from "../helpers/sandbox.js";
@@ -116,7 +117,31 @@ describe("kill -9 during a scheduled re-validation, then restart", () => {
       expect(store.openRegressions("o/r").map((r) => [r.skillPath, r.issueNumber]).sort()).toHaveLength(4);
       const audit = store.audit({ repository: "o/r" });
       expect(audit.filter((e) => e.decision === "issue-opened")).toHaveLength(3);
+      const stamp = JSON.parse(store.getMeta(STAMP_META)!) as Record<string, string>;
       store.close();
+
+      // 3. A restart with nothing unfinished and the same environment runs nothing.
+      const seen = gh.api.requests.length;
+      const r3 = await runChild(cfg).done;
+      expect(r3.code, r3.stderr).toBe(0);
+      expect(gh.api.requests.length).toBe(seen);
+
+      // 4. The sandbox image changed since the last run: the start-up check re-validates at once
+      //    (the head now, with the later skill), and opens no issue for the already reported failures.
+      store = VerdictStore.open(cfg.db);
+      store.setMeta(STAMP_META, JSON.stringify({ ...stamp, imageId: "sha256:previous-image" }));
+      store.close();
+      const r4 = await runChild(cfg).done;
+      expect(r4.code, r4.stderr).toBe(0);
+      expect(gh.issues).toHaveLength(4);
+      store = VerdictStore.open(cfg.db);
+      const latest = store.latestRun("o/r")!;
+      expect(latest.id).toBeGreaterThan(run!.id);
+      expect(latest.commit).not.toBe(sha);
+      expect(JSON.parse(store.getMeta(STAMP_META)!)).toEqual(stamp);
+      expect(store.audit({ skill: "late" }).map((e) => e.verdict)).toEqual(["pass"]);
+      store.close();
+      gh.api.assertAllValid();
     } finally {
       await gh.dispose();
     }

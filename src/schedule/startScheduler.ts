@@ -47,6 +47,8 @@ export interface Scheduler {
   runNow(reason?: string): Promise<RevalidateResult[]>;
   /** Settles when the start-up check (and the run it triggered, if any) is over. */
   started: Promise<void>;
+  /** When the cron fires next. */
+  nextRun(): Date | undefined;
 }
 
 /** A cron expression node-schedule rejects. */
@@ -106,6 +108,7 @@ export function startScheduler(app: Probot, deps: SchedulerDeps): Scheduler {
     },
     runNow,
     started,
+    nextRun: () => tick.nextInvocation() ?? undefined,
   };
 }
 

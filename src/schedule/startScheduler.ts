@@ -75,22 +75,35 @@ export function startScheduler(app: Probot, deps: SchedulerDeps): Scheduler {
     return inFlight;
   };
 
-  const checkChanges = async (when: string): Promise<void> => {
-    let stamp: EnvironmentStamp | undefined;
+  const readStamp = async (when: string): Promise<EnvironmentStamp | undefined> => {
     try {
-      stamp = await environmentStamp(deps.sandbox);
+      return await environmentStamp(deps.sandbox);
     } catch (err) {
       app.log.warn(`skillgate schedule: cannot read the environment stamp at ${when}: ${(err as Error).message}`);
+      return undefined;
     }
-    const changes = stamp ? stampChanges(deps.store, stamp) : [];
-    const unfinished = deps.store.unfinishedRepositories();
-    if (changes.length === 0 && unfinished.length === 0) return;
-    const reason = [changes.length ? `changed: ${changes.join(", ")}` : "", unfinished.length ? `resume: ${unfinished.join(", ")}` : ""].filter(Boolean).join("; ");
+  };
+
+  /** A run, then the stamp it ran under becomes the one later changes are compared with. */
+  const runStamped = async (reason: string, stamp: EnvironmentStamp | undefined): Promise<void> => {
     await runNow(reason);
     if (stamp && !stopper.signal.aborted) saveStamp(deps.store, stamp);
   };
 
-  const tick = schedule.scheduleJob({ rule: cron, tz: "Etc/UTC" }, () => void runNow("cron").catch((err: unknown) => app.log.error(err)));
+  const checkChanges = async (when: string): Promise<void> => {
+    const stamp = await readStamp(when);
+    const changes = stamp ? stampChanges(deps.store, stamp) : [];
+    const unfinished = deps.store.unfinishedRepositories();
+    if (changes.length === 0 && unfinished.length === 0) return;
+    const reason = [changes.length ? `changed: ${changes.join(", ")}` : "", unfinished.length ? `resume: ${unfinished.join(", ")}` : ""].filter(Boolean).join("; ");
+    await runStamped(reason, stamp);
+  };
+
+  const tick = schedule.scheduleJob({ rule: cron, tz: "Etc/UTC" }, () =>
+    void readStamp("cron")
+      .then((stamp) => runStamped("cron", stamp))
+      .catch((err: unknown) => app.log.error(err)),
+  );
   if (!tick) throw new SchedulerConfigError("SKILLGATE_CRON", cron);
   const watch = schedule.scheduleJob({ rule: changeCron, tz: "Etc/UTC" }, () => void checkChanges("tick").catch((err: unknown) => app.log.error(err)));
   if (!watch) {

@@ -132,19 +132,6 @@ export function checkManifest(skill: SkillFiles, policy: Policy): ManifestResult
     });
   }
 
-  // Declared imports must be ones the policy allows at all; a forbidden one is never allowed.
-  const imports = isObject(value.permissions) && Array.isArray(value.permissions.imports) ? value.permissions.imports : [];
-  const anyAllowed = policy.imports.allowed.includes("*");
-  imports.forEach((mod: unknown, i: number) => {
-    const pointer = `/permissions/imports/${i}`;
-    if (typeof mod !== "string" || !clean(pointer)) return;
-    if (policy.imports.forbidden.includes(mod)) {
-      add("manifest.import-forbidden", "critical", parsed.locate(pointer), `permissions.imports: "${mod}" is forbidden by the policy, whatever a manifest declares`);
-    } else if (!anyAllowed && !policy.imports.allowed.includes(mod)) {
-      add("manifest.import-not-allowed", "high", parsed.locate(pointer), `permissions.imports: "${mod}" is not among the modules the policy allows (imports.allowed); ask the maintainers to allow it or drop it`);
-    }
-  });
-
   const schemas: Record<"input" | "output", ReturnType<typeof compileUserSchema> | undefined> = { input: undefined, output: undefined };
   for (const key of ["input", "output"] as const) {
     if (!isObject(value[key])) continue;

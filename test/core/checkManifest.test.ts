@@ -240,32 +240,3 @@ describe("checkManifest: bounds", () => {
     expect(brief(r.findings)).toEqual(['manifest.schema@10:44 permissions.network[0].port: must be integer (got "443")']);
   });
 });
-
-describe("declared imports against the policy", () => {
-  it("flags a forbidden import (critical) and one the policy does not allow (high), at their lines", async () => {
-    const { checkManifest } = await import("../../src/core/checkManifest.js");
-    const { loadPolicy } = await import("../../src/fs/loadPolicy.js");
-    const policy = await loadPolicy({});
-    const yaml = [
-      "apiVersion: skillgate/v1",
-      "name: imp",
-      "version: 1.0.0",
-      "description: d",
-      "author: a",
-      "entrypoint: main.py:run",
-      "permissions:",
-      "  imports: [json, ctypes, numpy]",
-      "input: { type: object }",
-      "output: { type: object }",
-      "examples:",
-      "  - { name: one, input: {} }",
-      "",
-    ].join("\n");
-    const files = new Map([["skill.yaml", Buffer.from(yaml)], ["main.py", Buffer.from("def run(input):\n    return {}\n")]]);
-    const r = checkManifest({ name: "imp", repoPath: "skills/imp", files, findings: [] }, policy);
-    const got = r.findings.map((f) => [f.rule, f.severity, f.line, f.column]);
-    expect(got).toContainEqual(["manifest.import-forbidden", "critical", 8, 19]);
-    expect(got).toContainEqual(["manifest.import-not-allowed", "high", 8, 27]);
-    expect(r.findings.some((f) => /"json"/.test(f.message))).toBe(false);
-  });
-});

@@ -25,6 +25,13 @@ export class CheckRun {
     readonly id: number,
   ) {}
 
+  private conclusion: Conclusion | undefined;
+
+  /** Completed already (by this process): a later cancel must not overwrite the verdict. */
+  get completed(): boolean {
+    return this.conclusion !== undefined;
+  }
+
   /** Creates the check run in_progress (or adopts an existing id, e.g. a stale run being resumed). */
   static async start(octokit: Octokit, ref: RepoRef, headSha: string, output: CheckOutput, existingId?: number): Promise<CheckRun> {
     if (existingId !== undefined) {
@@ -53,6 +60,8 @@ export class CheckRun {
    * further updates (GitHub appends them). Returns the number of annotation requests sent.
    */
   async complete(conclusion: Conclusion, output: CheckOutput, annotations: Annotation[] = []): Promise<number> {
+    if (this.conclusion !== undefined) return 0;
+    this.conclusion = conclusion;
     const batches = chunk(annotations);
     const [first, ...rest] = batches;
     await this.octokit.rest.checks.update({

@@ -92,6 +92,12 @@ export class PullCheckJob implements QueueJob {
     // On shutdown the run stays in_progress: the start-up recovery finds and resumes it.
     if (bySha === SHUTDOWN) return;
     const run = await this.checkRun();
+    if (run.completed) {
+      // The verdict was already reported for this SHA; only the approval step is left, and
+      // it re-reads the pull request's head before approving anything.
+      this.log.info({ bySha }, "superseded after its check completed; the verdict stands");
+      return;
+    }
     this.log.info({ bySha }, "run cancelled: superseded by a newer push");
     await run.complete("cancelled", { title: "Cancelled", summary: `This check was cancelled: superseded by a newer push (\`${bySha.slice(0, 7)}\`).` });
   }

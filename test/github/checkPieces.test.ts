@@ -80,3 +80,27 @@ describe("check output", () => {
     expect(/cut to fit GitHub's/.test(out.summary)).toBe(true);
   });
 });
+
+describe("CheckRun", () => {
+  it("reports one conclusion: a cancel after completion does not overwrite the verdict", async () => {
+    const { CheckRun } = await import("../../src/github/checkRun.js");
+    const updates: Array<{ conclusion?: string }> = [];
+    const octokit = {
+      rest: {
+        checks: {
+          create: async () => ({ data: { id: 9 } }),
+          update: async (body: { conclusion?: string }) => {
+            updates.push(body);
+            return { data: {} };
+          },
+        },
+      },
+    };
+    const run = await CheckRun.start(octokit as never, { owner: "o", repo: "r" }, "a".repeat(40), { title: "t", summary: "s" });
+    expect(run.completed).toBe(false);
+    await run.complete("success", { title: "ok", summary: "ok" });
+    expect(run.completed).toBe(true);
+    expect(await run.complete("cancelled", { title: "late", summary: "late" })).toBe(0);
+    expect(updates.map((u) => u.conclusion)).toEqual(["success"]);
+  });
+});

@@ -96,3 +96,12 @@ describe("OpenApiRecorder over nock", () => {
     expect(api.problems.map((p) => p.problems.join())).toContain("no nock interceptor matched this request");
   });
 });
+
+describe("OpenAPI 3.0 nullable in GitHub's description", () => {
+  it("checks issue bodies (nullable without a type) instead of crashing", () => {
+    expect(checkGitHubRequest("POST", "/repos/o/r/issues", { title: "skillgate: csv-stats fails", body: "x", labels: ["skillgate"] }).problems).toEqual([]);
+    expect(checkGitHubRequest("PATCH", "/repos/o/r/issues/3", { state: "closed", body: "fixed" }).problems).toEqual([]);
+    expect(checkGitHubRequest("PATCH", "/repos/o/r/issues/3", { state: "shut" }).problems.join()).toMatch(/state/);
+    expect(checkGitHubRequest("POST", "/repos/o/r/issues", { body: "no title" }).problems.join()).toMatch(/title/);
+  });
+});

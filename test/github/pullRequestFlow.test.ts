@@ -133,6 +133,24 @@ function expectNoTokenLeak(): void {
   expect(all).not.toContain(Buffer.from(`x-access-token:${TOKEN}`).toString("base64"));
 }
 
+const SLOW_SKILL: Record<string, string> = {
+  "skills/slow-sum/skill.yaml": [
+    "apiVersion: skillgate/v1",
+    "name: slow-sum",
+    "version: 1.0.0",
+    "description: Adds two numbers, slowly",
+    "author: T <t@example.org>",
+    "entrypoint: main.py:run",
+    "permissions: { imports: [time] }",
+    "input: { type: object }",
+    "output: { type: object }",
+    "examples:",
+    "  - { name: one, input: { a: 1, b: 2 }, output: { sum: 3 } }",
+    "",
+  ].join("\n"),
+  "skills/slow-sum/main.py": "import time\n\n\ndef run(input):\n    time.sleep(4)\n    return {\"sum\": input[\"a\"] + input[\"b\"]}\n",
+};
+
 describe("skillgate App on pull requests (real sandbox)", () => {
   it("passing pull request: in_progress check listing the skills, success with the table, approval of exactly the head SHA, merge with the sha guard", async () => {
     const head = repo.branch("pass", { copySkills: ["slugify"] });
@@ -205,7 +223,8 @@ describe("skillgate App on pull requests (real sandbox)", () => {
   });
 
   it("a push during a run cancels it (check run cancelled) and the new head is checked", async () => {
-    const first = repo.branch("push", { copySkills: ["slugify"] });
+    // The first head carries a skill whose example takes 4 s, so the push surely lands mid-run.
+    const first = repo.branch("push", { copySkills: ["slugify"], files: SLOW_SKILL });
     const second = repo.branch("push", { copySkills: ["json-pick"] });
     const basics = mockGitHubBasics(api, { configYaml: "approve: false\n" });
     mockPull(api, { number: 3, headSha: second });

@@ -211,7 +211,16 @@ function inlineRefs(schema: Json, stack: string[], closeObjects: boolean, inComb
   }
   const combined = "allOf" in out || "anyOf" in out || "oneOf" in out;
   if (closeObjects && !inCombinator && !combined && out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
-  return out;
+  return openApiNullable(out);
+}
+
+/** OpenAPI 3.0 `nullable: true` as JSON Schema (ajv refuses `nullable` without a `type`). */
+function openApiNullable(out: Schema): Schema {
+  if (out.nullable !== true) return out;
+  const { nullable: _nullable, ...rest } = out;
+  if (Array.isArray(rest.enum) && !rest.enum.includes(null)) rest.enum = [...rest.enum, null];
+  if (typeof rest.type === "string") return { ...rest, type: [rest.type, "null"] };
+  return { anyOf: [rest, { type: "null" }] };
 }
 
 function escapeRegExp(s: string): string {

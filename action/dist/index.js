@@ -24936,8 +24936,8 @@ var require_uri_parser = __commonJS({
     function computeServiceUrl(host, methodName) {
       var _a2, _b;
       const serviceName = extractServiceName(methodName);
-      const hostname = (_b = (_a2 = splitHostPort(host)) === null || _a2 === void 0 ? void 0 : _a2.host) !== null && _b !== void 0 ? _b : "localhost";
-      return `https://${hostname}/${serviceName}`;
+      const hostname3 = (_b = (_a2 = splitHostPort(host)) === null || _a2 === void 0 ? void 0 : _a2.host) !== null && _b !== void 0 ? _b : "localhost";
+      return `https://${hostname3}/${serviceName}`;
     }
   }
 });
@@ -25788,8 +25788,8 @@ var require_service_config = __commonJS({
         }
         if (Array.isArray(validatedConfig.clientHostname)) {
           let hostnameMatched = false;
-          for (const hostname of validatedConfig.clientHostname) {
-            if (hostname === os.hostname()) {
+          for (const hostname3 of validatedConfig.clientHostname) {
+            if (hostname3 === os.hostname()) {
               hostnameMatched = true;
             }
           }
@@ -28908,9 +28908,9 @@ var require_lodash = __commonJS({
       return string && string.replace(reLatin, deburrLetter).replace(reComboMark, "");
     }
     var upperFirst = createCaseFirst("toUpperCase");
-    function words(string, pattern, guard) {
+    function words(string, pattern, guard2) {
       string = toString(string);
-      pattern = guard ? void 0 : pattern;
+      pattern = guard2 ? void 0 : pattern;
       if (pattern === void 0) {
         return hasUnicodeWord(string) ? unicodeWords(string) : asciiWords(string);
       }
@@ -39871,8 +39871,8 @@ var require_resolver_dns = __commonJS({
           }
           trace("Looking up DNS hostname " + this.dnsHostname);
           this.latestLookupResult = null;
-          const hostname = this.dnsHostname;
-          this.pendingLookupPromise = this.lookup(hostname);
+          const hostname3 = this.dnsHostname;
+          this.pendingLookupPromise = this.lookup(hostname3);
           this.pendingLookupPromise.then((addressList) => {
             if (this.pendingLookupPromise === null) {
               return;
@@ -39895,7 +39895,7 @@ var require_resolver_dns = __commonJS({
             this.listener((0, call_interface_1.statusOrFromError)(this.defaultResolutionError), {}, this.latestServiceConfigResult, "");
           });
           if (this.isServiceConfigEnabled && this.pendingTxtPromise === null) {
-            this.pendingTxtPromise = this.resolveTxt(hostname);
+            this.pendingTxtPromise = this.resolveTxt(hostname3);
             this.pendingTxtPromise.then((txtRecord) => {
               if (this.pendingTxtPromise === null) {
                 return;
@@ -39937,12 +39937,12 @@ var require_resolver_dns = __commonJS({
           this.continueResolving = true;
         }
       }
-      async lookup(hostname) {
+      async lookup(hostname3) {
         if (environment_1.GRPC_NODE_USE_ALTERNATIVE_RESOLVER) {
           trace("Using alternative DNS resolver.");
           const records = await Promise.allSettled([
-            this.alternativeResolver.resolve4(hostname),
-            this.alternativeResolver.resolve6(hostname)
+            this.alternativeResolver.resolve4(hostname3),
+            this.alternativeResolver.resolve6(hostname3)
           ]);
           if (records.every((result) => result.status === "rejected")) {
             throw new Error(records[0].reason);
@@ -39954,15 +39954,15 @@ var require_resolver_dns = __commonJS({
             port: +this.port
           }));
         }
-        const addressList = await dns_1.promises.lookup(hostname, { all: true });
+        const addressList = await dns_1.promises.lookup(hostname3, { all: true });
         return addressList.map((addr) => ({ host: addr.address, port: +this.port }));
       }
-      async resolveTxt(hostname) {
+      async resolveTxt(hostname3) {
         if (environment_1.GRPC_NODE_USE_ALTERNATIVE_RESOLVER) {
           trace("Using alternative DNS resolver.");
-          return this.alternativeResolver.resolveTxt(hostname);
+          return this.alternativeResolver.resolveTxt(hostname3);
         }
-        return dns_1.promises.resolveTxt(hostname);
+        return dns_1.promises.resolveTxt(hostname3);
       }
       startNextResolutionTimer() {
         var _a2, _b;
@@ -40090,13 +40090,13 @@ var require_http_proxy = __commonJS({
           userCred = proxyUrl.username;
         }
       }
-      const hostname = proxyUrl.hostname;
+      const hostname3 = proxyUrl.hostname;
       let port = proxyUrl.port;
       if (port === "") {
         port = "80";
       }
       const result = {
-        address: `${hostname}:${port}`
+        address: `${hostname3}:${port}`
       };
       if (userCred) {
         result.creds = userCred;
@@ -51408,6 +51408,7 @@ function locateNode(doc, lc, pointer, target = "value") {
 }
 
 // src/core/manifestMessages.ts
+var MAX_EXPLAINED = 500;
 var PATTERN_HINTS = [
   [/\/\$defs\/size\//, "is not a size like 256Mi (a whole number with Ki, Mi or Gi)"],
   [/\/\$defs\/duration\//, "is not a duration like 500ms, 10s or 2m"],
@@ -51479,7 +51480,8 @@ function messageFor(e) {
       return `missing required key ${JSON.stringify(String(p2.missingProperty))}`;
     case "type": {
       const hint = e.instancePath === "/version" && typeof e.data === "number" ? `; quote it, like "1.2.0"` : "";
-      return `must be ${String(p2.type)}${got.slice(0, -1)}${hint})`;
+      const type = Array.isArray(p2.type) ? p2.type.join(" or ") : String(p2.type).split(",").join(" or ");
+      return `must be ${type}${got.slice(0, -1)}${hint})`;
     }
     case "pattern": {
       const hint = PATTERN_HINTS.find(([re]) => re.test(e.schemaPath))?.[1];
@@ -51528,7 +51530,7 @@ function collapseChoices(errors) {
 function explainAjvErrors(errors, basePointer = "") {
   const out = [];
   const seen = /* @__PURE__ */ new Set();
-  for (const { error: e, message } of collapseChoices(errors ?? [])) {
+  for (const { error: e, message } of collapseChoices((errors ?? []).slice(0, MAX_EXPLAINED))) {
     let pointer = basePointer + e.instancePath;
     let target = "value";
     if (e.keyword === "additionalProperties") {
@@ -51544,6 +51546,66 @@ function explainAjvErrors(errors, basePointer = "") {
   }
   return out;
 }
+
+// src/core/policyFileSchema.ts
+var size = { type: "string", pattern: "^[0-9]+(Ki|Mi|Gi)$" };
+var limits = {
+  type: "object",
+  additionalProperties: false,
+  required: ["timeout", "cpu", "memory", "processes", "disk", "output"],
+  properties: {
+    timeout: { type: "string", pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|m)$" },
+    cpu: { type: "number", exclusiveMinimum: 0, maximum: 1024 },
+    memory: size,
+    processes: { type: "integer", minimum: 1, maximum: 1e6 },
+    disk: size,
+    output: size
+  }
+};
+var moduleList = { type: "array", items: { type: "string", pattern: "^(\\*|[A-Za-z_][A-Za-z0-9_]*)$" } };
+var positive2 = { type: "integer", minimum: 1 };
+var POLICY_FILE_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  required: ["version", "failOn", "imports", "resources", "rules", "suppressions", "checkout"],
+  properties: {
+    version: { const: 1 },
+    failOn: { enum: [...SEVERITIES] },
+    imports: { type: "object", additionalProperties: false, required: ["allowed", "forbidden"], properties: { allowed: moduleList, forbidden: moduleList } },
+    resources: {
+      type: "object",
+      additionalProperties: false,
+      required: ["max", "default", "memoryFloor"],
+      properties: { max: limits, default: limits, memoryFloor: size }
+    },
+    rules: {
+      type: "object",
+      propertyNames: { pattern: "^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)*(\\.\\*)?$" },
+      additionalProperties: { enum: ["off", ...SEVERITIES] }
+    },
+    suppressions: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["skill", "rule", "contentHash", "expires", "reason"],
+        properties: {
+          skill: { type: "string", minLength: 1 },
+          rule: { type: "string", minLength: 1 },
+          contentHash: { type: "string", pattern: "^sha256:[0-9a-f]{64}$" },
+          expires: { type: "string", pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" },
+          reason: { type: "string", minLength: 1 }
+        }
+      }
+    },
+    checkout: {
+      type: "object",
+      additionalProperties: false,
+      required: ["maxFileBytes", "maxFilesPerSkill", "maxSkillBytes"],
+      properties: { maxFileBytes: positive2, maxFilesPerSkill: positive2, maxSkillBytes: positive2 }
+    }
+  }
+};
 
 // src/core/safeYaml.ts
 var import_yaml2 = __toESM(require_dist(), 1);
@@ -51569,18 +51631,6 @@ function depthOf(root, limit) {
   }
   return max;
 }
-function keyAt(doc, offset) {
-  let found;
-  (0, import_yaml2.visit)(doc, {
-    Pair(_2, pair) {
-      if ((0, import_yaml2.isScalar)(pair.key) && pair.key.range?.[0] === offset) {
-        found = String(pair.key.value);
-        return import_yaml2.visit.BREAK;
-      }
-    }
-  });
-  return found;
-}
 function parseYamlSafely(text, file, options = {}) {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_YAML_BYTES;
   const maxAliasCount = options.maxAliasCount ?? 100;
@@ -51598,7 +51648,9 @@ function parseYamlSafely(text, file, options = {}) {
     doc = (0, import_yaml2.parseDocument)(text, {
       lineCounter: lc,
       prettyErrors: false,
-      uniqueKeys: true,
+      // The library's own check is quadratic in the keys of a mapping (26k keys: 8 s);
+      // duplicates are found below with a set per mapping instead.
+      uniqueKeys: false,
       schema: "core",
       version: "1.2",
       customTags: [],
@@ -51619,10 +51671,7 @@ function parseYamlSafely(text, file, options = {}) {
   const issues = [...doc.errors, ...doc.warnings];
   for (const e of issues.slice(0, MAX_REPORTED)) {
     const pos = at(e.pos[0]);
-    if (e.code === "DUPLICATE_KEY") {
-      const key2 = keyAt(doc, e.pos[0]) ?? text.slice(e.pos[0], e.pos[0] + 60).split(/[:\n]/)[0]?.trim() ?? "";
-      problem("duplicate-key", pos, `duplicate key "${clip2(key2)}": each key may appear only once in a mapping`);
-    } else if (e.code === "TAG_RESOLVE_FAILED" || e.code === "BAD_DIRECTIVE") {
+    if (e.code === "TAG_RESOLVE_FAILED" || e.code === "BAD_DIRECTIVE") {
       problem("tag", pos, `${e.message}: only plain YAML 1.2 (no tags or directives) is accepted`);
     } else {
       problem("syntax", pos, `YAML ${e.name === "YAMLWarning" ? "warning" : "error"}: ${clip2(e.message, 200)}`);
@@ -51631,7 +51680,7 @@ function parseYamlSafely(text, file, options = {}) {
   if (issues.length > MAX_REPORTED) {
     problem("syntax", at(issues[MAX_REPORTED]?.pos[0]), `${issues.length - MAX_REPORTED} more YAML errors not shown`);
   }
-  if (doc.directives?.yaml.explicit || doc.directives?.tags && Object.keys(doc.directives.tags).length > 2) {
+  if (doc.directives?.yaml.explicit || doc.directives?.tags && Object.keys(doc.directives.tags).length > 1) {
     problem("tag", START, "YAML directives (%YAML, %TAG) are not accepted");
   }
   if (findings.length > 0) return { doc, findings, locate };
@@ -51643,6 +51692,16 @@ function parseYamlSafely(text, file, options = {}) {
   (0, import_yaml2.visit)(doc, {
     Alias(_2, node) {
       firstAlias ??= node;
+    },
+    Map(_2, map) {
+      const seen = /* @__PURE__ */ new Set();
+      for (const pair of map.items) {
+        const key2 = pair.key === null ? "" : (0, import_yaml2.isScalar)(pair.key) ? String(pair.key.value) : (0, import_yaml2.isAlias)(pair.key) ? `*${pair.key.source}` : void 0;
+        if (key2 === void 0) continue;
+        if (seen.has(key2)) {
+          if (findings.length < MAX_REPORTED) problem("duplicate-key", at(pair.key?.range?.[0]), `duplicate key "${clip2(key2)}": each key may appear only once in a mapping`);
+        } else seen.add(key2);
+      }
     },
     Pair(_2, pair) {
       if (pair.key !== null && !(0, import_yaml2.isScalar)(pair.key) && !(0, import_yaml2.isAlias)(pair.key)) {
@@ -51709,64 +51768,6 @@ var PolicyError = class extends Error {
   line;
   column;
   reason;
-};
-var size = { type: "string", pattern: "^[0-9]+(Ki|Mi|Gi)$" };
-var limits = {
-  type: "object",
-  additionalProperties: false,
-  required: ["timeout", "cpu", "memory", "processes", "disk", "output"],
-  properties: {
-    timeout: { type: "string", pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|m)$" },
-    cpu: { type: "number", exclusiveMinimum: 0, maximum: 1024 },
-    memory: size,
-    processes: { type: "integer", minimum: 1, maximum: 1e6 },
-    disk: size,
-    output: size
-  }
-};
-var moduleList = { type: "array", items: { type: "string", pattern: "^(\\*|[A-Za-z_][A-Za-z0-9_]*)$" } };
-var positive2 = { type: "integer", minimum: 1 };
-var POLICY_FILE_SCHEMA = {
-  type: "object",
-  additionalProperties: false,
-  required: ["version", "failOn", "imports", "resources", "rules", "suppressions", "checkout"],
-  properties: {
-    version: { const: 1 },
-    failOn: { enum: [...SEVERITIES] },
-    imports: { type: "object", additionalProperties: false, required: ["allowed", "forbidden"], properties: { allowed: moduleList, forbidden: moduleList } },
-    resources: {
-      type: "object",
-      additionalProperties: false,
-      required: ["max", "default", "memoryFloor"],
-      properties: { max: limits, default: limits, memoryFloor: size }
-    },
-    rules: {
-      type: "object",
-      propertyNames: { pattern: "^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)*(\\.\\*)?$" },
-      additionalProperties: { enum: ["off", ...SEVERITIES] }
-    },
-    suppressions: {
-      type: "array",
-      items: {
-        type: "object",
-        additionalProperties: false,
-        required: ["skill", "rule", "contentHash", "expires", "reason"],
-        properties: {
-          skill: { type: "string", minLength: 1 },
-          rule: { type: "string", minLength: 1 },
-          contentHash: { type: "string", pattern: "^sha256:[0-9a-f]{64}$" },
-          expires: { type: "string", pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" },
-          reason: { type: "string", minLength: 1 }
-        }
-      }
-    },
-    checkout: {
-      type: "object",
-      additionalProperties: false,
-      required: ["maxFileBytes", "maxFilesPerSkill", "maxSkillBytes"],
-      properties: { maxFileBytes: positive2, maxFilesPerSkill: positive2, maxSkillBytes: positive2 }
-    }
-  }
 };
 function withoutRequired(schema) {
   if (Array.isArray(schema)) return schema.map(withoutRequired);
@@ -55226,14 +55227,14 @@ var init_status = __esm2({
     ignoredOptions = ["--null", "-z"];
   }
 });
-function versionResponse(major = 0, minor = 0, patch = 0, agent = "", installed = true) {
+function versionResponse(major = 0, minor = 0, patch = 0, agent = "", installed2 = true) {
   return Object.defineProperty(
     {
       major,
       minor,
       patch,
       agent,
-      installed
+      installed: installed2
     },
     "toString",
     {
@@ -56980,6 +56981,26 @@ import { availableParallelism } from "node:os";
 import { mkdir as mkdir3, rm as rm2 } from "node:fs/promises";
 import { join as join9 } from "node:path";
 
+// src/core/checkDeclaredImports.ts
+function checkDeclaredImports(manifest, manifestText, skill, repoPath, policy) {
+  const imports = manifest.permissions?.imports ?? [];
+  if (imports.length === 0) return [];
+  const file = `${repoPath}/skill.yaml`;
+  const parsed = parseYamlSafely(manifestText, file);
+  const anyAllowed = policy.imports.allowed.includes("*");
+  const findings = [];
+  imports.forEach((mod, i2) => {
+    const at = parsed.locate(`/permissions/imports/${i2}`, "value");
+    const where = { file, line: at.line, column: at.column };
+    if (policy.imports.forbidden.includes(mod)) {
+      findings.push({ rule: "manifest.import-forbidden", severity: "critical", gate: "manifest", skill, ...where, message: `permissions.imports: "${mod}" is forbidden by the policy, whatever a manifest declares` });
+    } else if (!anyAllowed && !policy.imports.allowed.includes(mod)) {
+      findings.push({ rule: "manifest.import-not-allowed", severity: "high", gate: "manifest", skill, ...where, message: `permissions.imports: "${mod}" is not among the modules the policy allows (imports.allowed); ask the maintainers to allow it, or drop it` });
+    }
+  });
+  return findings;
+}
+
 // src/core/checkManifest.ts
 var import__3 = __toESM(require__(), 1);
 var import_ajv_formats2 = __toESM(require_dist4(), 1);
@@ -57223,6 +57244,29 @@ function newAjv() {
   return ajv;
 }
 var shared;
+function countJsonNodes(value, limit) {
+  const stack = [value];
+  let n = 0;
+  while (stack.length > 0 && n <= limit) {
+    const v = stack.pop();
+    n++;
+    if (Array.isArray(v)) stack.push(...v.slice(0, limit + 1));
+    else if (typeof v === "object" && v !== null) stack.push(...Object.values(v).slice(0, limit + 1));
+  }
+  return n;
+}
+function guard(inner, limit) {
+  const guarded = ((data) => {
+    if (countJsonNodes(data, limit) > limit) {
+      guarded.errors = [{ instancePath: "", schemaPath: "#", keyword: "maxValues", params: { limit }, message: `has more than ${limit} values; too large to validate` }];
+      return false;
+    }
+    const ok = inner(data);
+    guarded.errors = inner.errors;
+    return ok;
+  });
+  return Object.assign(guarded, { schema: inner.schema, schemaEnv: inner.schemaEnv });
+}
 function compileUserSchema(schema, pointer) {
   const label = pointerToPath(pointer);
   if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
@@ -57234,7 +57278,7 @@ function compileUserSchema(schema, pointer) {
     if (!ajv.validateSchema(schema)) {
       return { problems: explainAjvErrors(ajv.errors, pointer).map((m) => ({ ...m, message: `${m.message} (in the JSON Schema)` })) };
     }
-    return { validate: ajv.compile(schema), problems: [] };
+    return { validate: guard(ajv.compile(schema), JSON.stringify(schema).includes('"uniqueItems"') ? 5e3 : 2e5), problems: [] };
   } catch (err) {
     const reason2 = String(err.message ?? err).replace(/^strict mode: /, "").slice(0, 300);
     return { problems: [{ pointer, target: "value", message: `${label}: not a usable JSON Schema: ${reason2}` }] };
@@ -57258,17 +57302,6 @@ function manifestValidator() {
 }
 var MAX_PER_RULE = 50;
 var MAX_EXAMPLE_NODES = 2e3;
-function countNodes(value, limit) {
-  const stack = [value];
-  let n = 0;
-  while (stack.length > 0 && n <= limit) {
-    const v = stack.pop();
-    n++;
-    if (Array.isArray(v)) stack.push(...v.slice(0, limit + 1));
-    else if (typeof v === "object" && v !== null) stack.push(...Object.values(v).slice(0, limit + 1));
-  }
-  return n;
-}
 var isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 function checkManifest(skill, policy) {
   const file = `${skill.repoPath}/${MANIFEST_FILE}`;
@@ -57329,6 +57362,18 @@ function checkManifest(skill, policy) {
       add("manifest.entrypoint", "high", where, `entrypoint: ${entryFile} does not define a top-level function ${fn}(input) (no "def ${fn}(" at the start of a line)`);
     }
   }
+  const fsPerms = isObject(value.permissions) && isObject(value.permissions.filesystem) ? value.permissions.filesystem : {};
+  for (const key2 of ["read", "write"]) {
+    const list = fsPerms[key2];
+    if (!Array.isArray(list)) continue;
+    list.forEach((p2, i2) => {
+      const pointer = `/permissions/filesystem/${key2}/${i2}`;
+      if (typeof p2 !== "string" || !clean(pointer) || !p2.startsWith("/")) return;
+      if (p2 !== "/" && /\/\.{1,2}(\/|$)|\/\/|\/$/.test(p2)) {
+        add("manifest.permissions", "high", parsed.locate(pointer), `permissions.filesystem.${key2}[${i2}]: ${JSON.stringify(p2.slice(0, 80))} is not a plain absolute path (no "..", ".", "//" or trailing "/")`);
+      }
+    });
+  }
   const schemas = { input: void 0, output: void 0 };
   for (const key2 of ["input", "output"]) {
     if (!isObject(value[key2])) continue;
@@ -57347,7 +57392,7 @@ function checkManifest(skill, policy) {
       for (const key2 of ["input", "output"]) {
         const validate2 = schemas[key2]?.validate;
         if (!validate2 || !isObject(example[key2])) continue;
-        if (countNodes(example[key2], MAX_EXAMPLE_NODES) > MAX_EXAMPLE_NODES) {
+        if (countJsonNodes(example[key2], MAX_EXAMPLE_NODES) > MAX_EXAMPLE_NODES) {
           add(`manifest.example-${key2}`, "high", parsed.locate(`/examples/${i2}/${key2}`), `examples[${i2}].${key2}: more than ${MAX_EXAMPLE_NODES} values; examples must be small samples`);
           continue;
         }
@@ -57365,6 +57410,7 @@ function checkManifest(skill, policy) {
       add("manifest.card", "medium", p2, p2.message, cardFile);
     }
   }
+  findings.sort((a, b2) => (a.file ?? "").localeCompare(b2.file ?? "") || (a.line ?? 0) - (b2.line ?? 0) || (a.column ?? 0) - (b2.column ?? 0));
   if (!schemaOk || findings.some((f) => atLeast(f.severity, "high"))) return { findings };
   const manifest = value;
   return { manifest, limits: effectiveLimits(manifest.resources, policy).limits, findings };
@@ -57665,6 +57711,7 @@ var BASELINE_READ = [
   "/usr/lib/ssl/openssl.cnf",
   "/etc/ssl/openssl.cnf"
 ];
+var LIBC_LOOKUPS = ["/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/proc/sys/kernel/ngroups_max"];
 var BASELINE_WRITE = ["/dev/null", "/dev/stdout", "/dev/stderr"];
 var IMPLIED_READ = [SKILL_MOUNT, "/tmp"];
 var RESOLVER_FILES = ["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/host.conf", "/etc/gai.conf", "/etc/services"];
@@ -57741,7 +57788,7 @@ function compareBehaviour(events, ctx) {
     return proc !== void 0 && /^fd\/[12]$/.test(proc.rest);
   };
   const checkWrite = (p2, e, verb) => {
-    written.add(p2);
+    if (!under(p2, BASELINE_WRITE)) written.add(norm(p2));
     if (special(p2, e, verb)) return;
     if (under(p2, fsWrite) || under(p2, BASELINE_WRITE) || ownStdio(p2)) return;
     out.add(
@@ -57762,7 +57809,7 @@ function compareBehaviour(events, ctx) {
       case "open": {
         if (e.access === "read") {
           if (special(e.path, e, "read")) break;
-          const allowed = under(e.path, IMPLIED_READ) || under(e.path, BASELINE_READ) || under(e.path, fsRead) || under(e.path, fsWrite) || ownProcRead(e.path) || hostnames.length > 0 && under(e.path, RESOLVER_FILES);
+          const allowed = under(e.path, IMPLIED_READ) || under(e.path, BASELINE_READ) || under(e.path, fsRead) || under(e.path, fsWrite) || ownProcRead(e.path) || hostnames.length > 0 && under(e.path, RESOLVER_FILES) || under(e.path, LIBC_LOOKUPS) && !ctx.audit.some((h2) => h2.event === "open" && h2.arg.includes(`'${e.path}'`));
           if (!under(e.path, BASELINE_READ) && e.path !== SKILL_MOUNT && !(under(e.path, [SKILL_MOUNT]) && /\.pyc?$/.test(e.path))) read.add(norm(e.path));
           if (!allowed) {
             out.add(
@@ -57806,7 +57853,7 @@ function compareBehaviour(events, ctx) {
           "critical",
           `${NET_VERB[e.kind]} ${desc} but the manifest declares ${network === "none" ? "network: none" : `only ${network.map((n) => `${n.host}:${n.port}`).join(", ")}`}`,
           desc,
-          hintFor(ctx.audit, e.address, ["socket."]) ?? (e.address ? void 0 : hintFor(ctx.audit, "", ["socket.send"])),
+          hintFor(ctx.audit, e.address, ["socket."]) ?? (e.port === 53 ? hintFor(ctx.audit, "", ["socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr"]) : void 0) ?? (e.address ? void 0 : hintFor(ctx.audit, "", ["socket.send"])),
           e
         );
         break;
@@ -57822,6 +57869,10 @@ function compareBehaviour(events, ctx) {
         if (!e.thread && !execedPids.has(e.child)) spawnsWithoutExec.push(e);
         break;
       case "syscall":
+        if (PROBES.has(e.name)) {
+          const probed = DECOY_IN_LINE.exec(e.raw)?.[0];
+          if (probed) out.add("dynamic.exfiltration", "critical", `Exfiltration attempt: looked for the decoy credential ${probed}`, probed, hintFor(ctx.audit, probed, FILE_EVENTS), e);
+        }
         if (SIGNALS.has(e.name)) {
           const target = signalTarget(e.raw);
           if (target === 1 || target === -1 || target !== void 0 && target > 1 && !own.has(target)) {
@@ -57830,7 +57881,7 @@ function compareBehaviour(events, ctx) {
           }
         }
         if (isDeniedSyscall(e.name)) {
-          out.add("dynamic.syscall", "critical", `called ${e.name}, outside the syscall profile of a skill`, e.name, hintFor(ctx.audit, "", ["ctypes."]), e);
+          out.add("dynamic.syscall", "critical", `called ${e.name}, outside the syscall profile of a skill`, e.name, ctypesHint(ctx.audit), e);
         }
         break;
       case "marker":
@@ -57869,6 +57920,8 @@ function compareBehaviour(events, ctx) {
     processes: cap(processes)
   };
 }
+var PROBES = /* @__PURE__ */ new Set(["stat", "lstat", "newfstatat", "statx", "access", "faccessat", "faccessat2", "readlink", "readlinkat", "getxattr", "lgetxattr", "listxattr"]);
+var DECOY_IN_LINE = new RegExp(`${DECOY_HOME}/(?:\\.aws|\\.ssh|\\.netrc)(?:/[^,\\s)]*)?`);
 var SIGNALS = /* @__PURE__ */ new Set(["kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open"]);
 function signalTarget(raw) {
   const m = /\b(?:kill|tkill|tgkill|rt_sigqueueinfo|rt_tgsigqueueinfo|pidfd_open)\((0x[0-9a-f]+)/.exec(raw);
@@ -57893,6 +57946,9 @@ function allowedEndpoint(e, network, dns) {
     const literal = IPV4.test(ep.host) || ep.host.includes(":");
     return literal ? ep.host.replace(/^\[|\]$/g, "") === e.address : true;
   });
+}
+function ctypesHint(audit) {
+  return hintFor(audit, "", ["ctypes.call_function"]) ?? hintFor(audit, "", ["ctypes.dlsym"]) ?? hintFor(audit, "", ["ctypes."]);
 }
 function hintFor(audit, key2, events, keys = []) {
   const all = [key2, ...keys].filter((k2) => k2.length >= 2);
@@ -58134,13 +58190,13 @@ function outcomeFindings(rec, ctx) {
     const why = err ? ` (${err.type}: ${err.message.slice(0, 200)})` : "";
     out.push(exampleFinding(ctx, "dynamic.crashed", "high", `the skill's process ${how} without returning a result${why}`));
   }
-  if (rec.leftoverProcesses > 0) {
+  if (rec.leftoverProcesses > 0 && rec.status !== "timeout" && rec.status !== "output-limit") {
     out.push(
       exampleFinding(
         ctx,
         "dynamic.leftover-process",
         "medium",
-        `${rec.leftoverProcesses} process(es) started by the skill were still running after it returned; they were killed`
+        `${rec.leftoverProcesses} process(es) started by the skill were still running after its own process ended; they were killed`
       )
     );
   }
@@ -58651,6 +58707,15 @@ function brokenReason(run2, channel, memoryBytes) {
   if (!channel.done) return "the harness channel ended without its done record";
   return void 0;
 }
+function missingRecordFinding(ctx, i2, breakAt, breakName, broken, oom, skill, req) {
+  if (i2 < breakAt) return exampleFinding(ctx, "dynamic.sandbox-broken", "high", "broke its sandbox: its record on the harness channel was destroyed");
+  if (i2 > breakAt) return exampleFinding(ctx, "dynamic.sandbox-broken", "high", `not run: the sandbox broke during example "${breakName}"`);
+  if (oom) {
+    const whole = formatSize(req.limits.memoryBytes);
+    return exampleFinding(ctx, "dynamic.memory", "high", `out of memory at ${formatSize(skill.limits.memoryBytes)} (the whole sandbox, ${whole} with the harness, was killed)`);
+  }
+  return exampleFinding(ctx, "dynamic.sandbox-broken", "high", `broke its sandbox: ${broken ?? "the harness wrote no record for it"}`);
+}
 function toStatus(rec, forged) {
   if (!rec || forged) return "crashed";
   if (rec.status === "bad-result") return "exception";
@@ -58692,7 +58757,7 @@ async function runDynamicGate(sandbox, skill) {
     }
   }
   const examples = [];
-  const firstMissing = job.examples.findIndex((_2, i2) => !channel.records.has(i2));
+  const breakAt = Math.max(-1, ...channel.records.keys()) + 1;
   for (const [i2, example] of job.examples.entries()) {
     const ctx = { skill: skill.name, repoPath: skill.repoPath, example: example.name, limits: skill.limits, declaredAt: locate(`/examples/${i2}`) };
     const rec = channel.records.get(i2);
@@ -58701,13 +58766,7 @@ async function runDynamicGate(sandbox, skill) {
       findings.push(exampleFinding(ctx, "dynamic.forged-output", "critical", `wrote to skillgate's harness channel: ${f.reason}`, { evidence: f.line }));
     }
     if (!rec) {
-      if (i2 === firstMissing && broken && run2.oomKilled) {
-        findings.push(exampleFinding(ctx, "dynamic.memory", "high", `out of memory at ${formatSize(req.limits.memoryBytes)} (the whole sandbox was killed)`));
-      } else if (i2 === firstMissing) {
-        findings.push(exampleFinding(ctx, "dynamic.sandbox-broken", "high", `broke its sandbox: ${broken ?? "the harness wrote no record for it"}`));
-      } else {
-        findings.push(exampleFinding(ctx, "dynamic.sandbox-broken", "high", `not run: the sandbox broke during example "${job.examples[firstMissing]?.name ?? firstMissing}"`));
-      }
+      findings.push(missingRecordFinding(ctx, i2, breakAt, job.examples[breakAt]?.name ?? String(breakAt), broken, run2.oomKilled, skill, req));
     } else {
       findings.push(...limitFindings(rec, ctx), ...outcomeFindings(rec, ctx));
       if (rec.status === "ok" && rec.result && forgeries.length === 0) {
@@ -58743,7 +58802,7 @@ async function runDynamicGate(sandbox, skill) {
     if (run2.trace && rec && !perExample.has(i2)) errors.push(`the trace holds no begin marker for example "${example.name}", so its behaviour could not be checked`);
     examples.push({
       example: example.name,
-      status: rec ? toStatus(rec, forgeries.length > 0) : i2 === firstMissing ? run2.oomKilled ? "oom" : "crashed" : "not-run",
+      status: rec ? toStatus(rec, forgeries.length > 0) : i2 > breakAt ? "not-run" : i2 === breakAt && run2.oomKilled ? "oom" : "crashed",
       durationMs: rec?.durationMs ?? 0,
       filesRead: seen.filesRead,
       filesWritten: seen.filesWritten,
@@ -58752,7 +58811,7 @@ async function runDynamicGate(sandbox, skill) {
       ...rec ? { peakMemoryBytes: rec.maxRssKb * 1024 } : {}
     });
   }
-  if (broken && firstMissing < 0) {
+  if (broken && breakAt >= job.examples.length) {
     findings.push({ rule: "dynamic.sandbox-broken", severity: "high", gate: "dynamic", skill: skill.name, message: `the sandbox broke after the last example: ${broken}` });
   }
   return { findings, errors, behaviour: summarise(examples, run2.durationMs) };
@@ -58789,7 +58848,7 @@ function localModules(files) {
   }
   return [...mods].sort();
 }
-function buildStaticJob(skills, policy) {
+function buildStaticJob(skills, policy, wallMs) {
   return {
     skills: skills.map((s) => {
       const p2 = s.manifest.permissions ?? {};
@@ -58802,7 +58861,8 @@ function buildStaticJob(skills, policy) {
       };
     }),
     forbidden: [...policy.imports.forbidden],
-    skillTimeoutSeconds: SKILL_TIMEOUT_SECONDS
+    skillTimeoutSeconds: SKILL_TIMEOUT_SECONDS,
+    deadlineSeconds: Math.max(1, Math.floor(wallMs / 1e3) - 3)
   };
 }
 
@@ -58986,8 +59046,8 @@ async function runStaticGate(sandbox, skills, policy, workDir) {
     for (const s of skills) result.set(s.name, { findings: [], errors: [why] });
     return result;
   };
-  const job = buildStaticJob(skills, policy);
   const limits2 = staticLimits(skills.length);
+  const job = buildStaticJob(skills, policy, limits2.wallMs);
   let tree;
   let run2;
   try {
@@ -59037,14 +59097,8 @@ import { join as join7 } from "node:path";
 import { constants as constants2 } from "node:fs";
 import { lstat as lstat2, open as open2, opendir } from "node:fs/promises";
 import { join as join6 } from "node:path";
-var CheckoutError = class extends Error {
-  constructor(path3, reason2) {
-    super(`${path3} ${reason2}`);
-    this.path = path3;
-    this.name = "CheckoutError";
-  }
-  path;
-};
+
+// src/fs/binaryReason.ts
 var BINARY_EXTENSIONS = /* @__PURE__ */ new Set([
   ".so",
   ".pyc",
@@ -59090,8 +59144,6 @@ var MAGIC = [
   ["gzip archive", Buffer.from([31, 139])],
   ["WebAssembly", Buffer.from([0, 97, 115, 109])]
 ];
-var MAX_DEPTH = 16;
-var MAX_PER_RULE2 = 20;
 var SNIFF_BYTES = 8192;
 function binaryReason(name, head) {
   const dot = name.lastIndexOf(".");
@@ -59101,6 +59153,18 @@ function binaryReason(name, head) {
   if (head.subarray(0, SNIFF_BYTES).includes(0)) return "NUL bytes in its first 8 KiB";
   return void 0;
 }
+
+// src/fs/readSkill.ts
+var CheckoutError = class extends Error {
+  constructor(path3, reason2) {
+    super(`${path3} ${reason2}`);
+    this.path = path3;
+    this.name = "CheckoutError";
+  }
+  path;
+};
+var MAX_DEPTH = 16;
+var MAX_PER_RULE2 = 20;
 function badName(name) {
   return /[\u0000-\u001f\u007f\\\ufffd]/.test(name) || name.length > 255;
 }
@@ -59345,8 +59409,18 @@ async function checkSkills(req) {
   const runDir = join9(req.workDir, `run-${randomBytes4(6).toString("hex")}`);
   await mkdir3(runDir, { recursive: true, mode: 493 });
   try {
-    const names = [...new Set(req.only ?? await listSkills(req.root, skillsPath))].sort();
+    let listed;
+    try {
+      listed = req.only ?? await listSkills(req.root, skillsPath);
+    } catch (err) {
+      runErrors.push(`cannot list ${skillsPath}/ in ${req.root}: ${err.message}`);
+      listed = [];
+    }
+    const names = [...new Set(listed)].sort();
     const removed = [...new Set(req.removed ?? [])].filter((n) => !names.includes(n)).sort();
+    const preflight2 = req.signal?.aborted ? void 0 : req.sandbox.preflight();
+    preflight2?.catch(() => {
+    });
     const work = [];
     for (const name of names) {
       const w = { name, repoPath: `${skillsPath}/${name}`, findings: [], errors: [] };
@@ -59361,12 +59435,15 @@ async function checkSkills(req) {
       w.findings.push(...m.findings);
       w.manifest = m.manifest;
       w.limits = m.limits;
+      if (m.manifest) {
+        w.findings.push(...checkDeclaredImports(m.manifest, w.files.files.get("skill.yaml").toString("utf8"), name, w.repoPath, req.policy));
+      }
     }
     let info;
     const needSandbox = work.some((w) => w.manifest && w.limits);
-    if (needSandbox && !req.signal?.aborted) {
+    if (needSandbox && preflight2 && !req.signal?.aborted) {
       try {
-        info = await req.sandbox.preflight();
+        info = await preflight2;
       } catch (err) {
         const msg = sandboxMessage(err);
         runErrors.push(msg);
@@ -59388,7 +59465,7 @@ async function checkSkills(req) {
       if (info && req.cache) {
         emit({ skill: w.name, step: "cache" });
         const hit = safeLookup(req.cache, w.repoPath, w.key);
-        if (hit && hit.verdict !== "error") w.cached = hit;
+        if (hit && hit.verdict !== "error" && w.files.findings.length === 0) w.cached = hit;
       }
     }
     const toRun = work.filter((w) => info && !w.cached && w.manifest && w.limits && w.files && w.errors.length === 0);
@@ -59487,7 +59564,7 @@ function safeSave(cache, report) {
 
 // src/sandbox/dockerSandbox.ts
 var import_dockerode = __toESM(require_docker(), 1);
-import { Writable } from "node:stream";
+import { appendFileSync } from "node:fs";
 
 // src/sandbox/bounded.ts
 var DockerTimeoutError = class extends Error {
@@ -59636,6 +59713,33 @@ async function readBootTrace(dir, containerId, capBytes = TRACE_CAP_BYTES) {
 `;
   return { text, truncated, bytes: total, file: files[0] };
 }
+function watchTraceSize(dir, containerId, capBytes, onExceeded, everyMs = 250) {
+  let file;
+  let stopped = false;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy || stopped) return;
+    busy = true;
+    void (async () => {
+      try {
+        file ??= (await traceFilesOf(dir, containerId)).find((f) => f.endsWith(".boot.txt"));
+        if (file && (await stat(file)).size > capBytes && !stopped) {
+          stopped = true;
+          clearInterval(timer);
+          onExceeded();
+        }
+      } catch {
+      } finally {
+        busy = false;
+      }
+    })();
+  }, everyMs);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}
 async function removeTraceFiles(dir, containerId) {
   const files = await traceFilesOf(dir, containerId);
   for (const file of files) {
@@ -59706,7 +59810,10 @@ async function preflight(deps) {
   }
   let imageId2;
   try {
-    imageId2 = (await bounded(docker.getImage(imageTag2).inspect(), 15e3, "image inspect")).Id;
+    const image = await bounded(docker.getImage(imageTag2).inspect(), 15e3, "image inspect");
+    imageId2 = image.Id;
+    const labelled = image.Config?.Labels?.["org.skillgate.bandit"];
+    if (labelled && /^\d+\.\d+\S*$/.test(labelled)) banditByImage.set(imageId2, labelled);
   } catch (err) {
     throw new SandboxUnavailableError(`the sandbox image ${imageTag2} is missing: ${reason(err)}`, IMAGE_FIX);
   }
@@ -59776,13 +59883,13 @@ async function reapRunscProcesses(containerId, graceMs = 3e3) {
   return left;
 }
 
-// src/sandbox/dockerSandbox.ts
+// src/sandbox/containerSpec.ts
+import { hostname } from "node:os";
 var MEMORY_FLOOR_BYTES2 = 256 * 1024 * 1024;
-var STARTUP_ALLOWANCE_MS2 = 5e3;
 var SANDBOX_USER = "10001:10001";
 var RUN_LABEL = "org.skillgate.run";
 var OWNER_LABEL = "org.skillgate.pid";
-var T2 = { create: 3e4, attach: 15e3, start: 6e4, kill: 1e4, inspect: 1e4, remove: 3e4, waitAfterKill: 1e4, drain: 2e3 };
+var HOST_LABEL = "org.skillgate.host";
 var SandboxRequestError = class extends Error {
   constructor(message, field) {
     super(message);
@@ -59791,17 +59898,6 @@ var SandboxRequestError = class extends Error {
   }
   field;
 };
-var SandboxRunError = class extends Error {
-  constructor(message, step, containerId) {
-    super(message);
-    this.step = step;
-    this.containerId = containerId;
-    this.name = "SandboxRunError";
-  }
-  step;
-  containerId;
-};
-var containersCreatedHere = /* @__PURE__ */ new Set();
 var ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 function positiveInt(value, field) {
   if (!Number.isFinite(value) || value <= 0) throw new SandboxRequestError(`${field} must be a positive number, got ${value}`, field);
@@ -59853,7 +59949,7 @@ function containerSpec(req, image, runtime) {
     StdinOnce: true,
     Tty: false,
     NetworkDisabled: true,
-    Labels: { [RUN_LABEL]: req.label, [OWNER_LABEL]: String(process.pid) },
+    Labels: { [RUN_LABEL]: req.label, [OWNER_LABEL]: String(process.pid), [HOST_LABEL]: hostname() },
     HostConfig: {
       Runtime: runtime,
       NetworkMode: "none",
@@ -59877,6 +59973,9 @@ function containerSpec(req, image, runtime) {
     }
   };
 }
+
+// src/sandbox/outputCap.ts
+import { Writable } from "node:stream";
 var OutputCap = class {
   constructor(budget, onExceeded) {
     this.budget = budget;
@@ -59908,15 +60007,126 @@ var OutputCap = class {
     });
   }
 };
+
+// src/sandbox/sweepOrphans.ts
+import { hostname as hostname2 } from "node:os";
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === "EPERM";
+  }
+}
+async function sweepOrphans(docker, traceDir, log) {
+  const removed = [];
+  let listed;
+  try {
+    listed = await bounded(docker.listContainers({ all: true, filters: { label: [RUN_LABEL, `${HOST_LABEL}=${hostname2()}`] } }), 15e3, "list");
+  } catch (err) {
+    log(`cannot list containers to sweep orphans: ${err.message}`);
+    return removed;
+  }
+  for (const c3 of listed) {
+    const pid = Number(c3.Labels[OWNER_LABEL]);
+    if (!Number.isInteger(pid) || pid <= 0 || alive(pid)) continue;
+    try {
+      await bounded(docker.getContainer(c3.Id).remove({ force: true, v: true }), 3e4, "remove orphan");
+      if (traceDir) await removeTraceFiles(traceDir, c3.Id);
+      removed.push(c3.Id);
+    } catch (err) {
+      log(`cannot remove orphaned container ${c3.Id.slice(0, 12)} (owner pid ${pid} is gone): ${err.message}`);
+    }
+  }
+  if (removed.length > 0) log(`removed ${removed.length} container(s) left by skillgate processes that died: ${removed.map((id) => id.slice(0, 12)).join(", ")}`);
+  return removed;
+}
+
+// src/sandbox/activeRuns.ts
+var active = /* @__PURE__ */ new Map();
+var SIGNALS2 = ["SIGINT", "SIGTERM", "SIGHUP"];
+var installed = false;
+function trackRun(id, container, traceDir) {
+  installSignalCleanup();
+  active.set(id, { container, traceDir });
+}
+function untrackRun(id) {
+  active.delete(id);
+}
+async function stopAllRuns(timeoutMs = 15e3) {
+  const all = [...active.entries()];
+  active.clear();
+  const results = await Promise.allSettled(
+    all.map(async ([id, run2]) => {
+      try {
+        await bounded(run2.container.remove({ force: true, v: true }), timeoutMs, "remove");
+      } finally {
+        await reapRunscProcesses(id, 1e3);
+        if (run2.traceDir) await removeTraceFiles(run2.traceDir, id);
+      }
+    })
+  );
+  return results.filter((r2) => r2.status === "fulfilled").length;
+}
+function onSignal(signal) {
+  void stopAllRuns().finally(() => {
+    for (const s of SIGNALS2) process.removeListener(s, handlers[s]);
+    installed = false;
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  });
+}
+var handlers = {
+  SIGINT: () => onSignal("SIGINT"),
+  SIGTERM: () => onSignal("SIGTERM"),
+  SIGHUP: () => onSignal("SIGHUP")
+};
+function installSignalCleanup() {
+  if (installed) return;
+  installed = true;
+  for (const s of SIGNALS2) process.on(s, handlers[s]);
+}
+
+// src/sandbox/dockerSandbox.ts
+var STARTUP_ALLOWANCE_MS2 = 5e3;
+var T2 = { create: 3e4, attach: 15e3, start: 6e4, kill: 1e4, inspect: 1e4, remove: 3e4, waitAfterKill: 1e4, drain: 2e3 };
+var SandboxRunError = class extends Error {
+  constructor(message, step, containerId) {
+    super(message);
+    this.step = step;
+    this.containerId = containerId;
+    this.name = "SandboxRunError";
+  }
+  step;
+  containerId;
+};
+var preflights = /* @__PURE__ */ new Map();
+var containersCreatedHere = /* @__PURE__ */ new Set();
+var CONTAINER_LOG_ENV = "SKILLGATE_CONTAINER_LOG";
+var REMEMBERED = 1e4;
+function remember(id) {
+  const logFile = process.env[CONTAINER_LOG_ENV];
+  if (logFile) {
+    try {
+      appendFileSync(logFile, id + "\n");
+    } catch {
+    }
+  }
+  containersCreatedHere.add(id);
+  if (containersCreatedHere.size > REMEMBERED) {
+    const oldest = containersCreatedHere.values().next().value;
+    if (oldest !== void 0) containersCreatedHere.delete(oldest);
+  }
+}
 function createDockerSandbox(opts = {}) {
   const docker = opts.docker ?? new import_dockerode.default();
   const runtime = opts.runtime ?? "runsc";
   const traceRuntime = opts.traceRuntime ?? "runsc-trace";
   const allowance = opts.startupAllowanceMs ?? STARTUP_ALLOWANCE_MS2;
+  const traceCap = opts.traceCapBytes ?? TRACE_CAP_BYTES;
   const log = opts.log ?? ((m) => process.stderr.write(`skillgate sandbox: ${m}
 `));
-  let pre;
-  const tag = () => opts.imageTag ?? imageTag();
+  const tagValue = opts.imageTag ?? imageTag();
+  const tag = () => tagValue;
   async function runContainer(req, image, traceDir) {
     validateRequest(req);
     const useRuntime = req.trace ? traceRuntime : runtime;
@@ -59932,6 +60142,7 @@ function createDockerSandbox(opts = {}) {
     };
     const out = new OutputCap(req.limits.outputBytes, () => stop("output"));
     let timer;
+    let unwatch;
     let stream;
     let exitCode = null;
     let oomFlag = false;
@@ -59941,7 +60152,8 @@ function createDockerSandbox(opts = {}) {
     try {
       container = await bounded(docker.createContainer(containerSpec(req, image, useRuntime)), T2.create, "create");
       id = container.id;
-      containersCreatedHere.add(id);
+      remember(id);
+      trackRun(id, container, req.trace ? traceDir : void 0);
       stream = await bounded(
         container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }),
         T2.attach,
@@ -59955,8 +60167,9 @@ function createDockerSandbox(opts = {}) {
       });
       startedAt = Date.now();
       timer = setTimeout(() => stop("deadline"), req.limits.wallMs + allowance);
+      if (req.trace && traceDir) unwatch = watchTraceSize(traceDir, id, traceCap, () => stop("trace"));
       const c3 = container;
-      const started = await Promise.race([c3.start().then(() => true), stopped.then(() => false)]);
+      const started = await Promise.race([bounded(c3.start(), T2.start, "start").then(() => true), stopped.then(() => false)]);
       let waited;
       if (started && !stopReason) {
         stream.write(req.stdin ?? "");
@@ -59986,8 +60199,10 @@ function createDockerSandbox(opts = {}) {
       throw new SandboxRunError(`sandbox run "${req.label}" failed at ${step}: ${err.message}`, step, id || void 0);
     } finally {
       clearTimeout(timer);
+      unwatch?.();
       stream?.destroy?.();
       if (container) {
+        untrackRun(id);
         await bounded(container.remove({ force: true, v: true }), T2.remove, "remove").catch(async (err) => {
           log(`remove of ${id.slice(0, 12)} failed (${err.message}); killing its runsc processes and retrying`);
           await reapRunscProcesses(id, 0);
@@ -60000,11 +60215,15 @@ function createDockerSandbox(opts = {}) {
           log(`killed ${leaked.length} runsc process(es) that outlived container ${id.slice(0, 12)}: ${leaked.map((p2) => p2.pid).join(", ")}`);
         }
         if (req.trace && traceDir) {
-          const captured = await readBootTrace(traceDir, id);
-          trace = captured.file ? captured.text : void 0;
-          await removeTraceFiles(traceDir, id);
+          try {
+            const captured = await readBootTrace(traceDir, id, traceCap);
+            trace = captured.file ? captured.text : void 0;
+          } catch (err) {
+            log(`reading the trace of ${id.slice(0, 12)} failed: ${err.message}`);
+          }
+          await removeTraceFiles(traceDir, id).catch(() => void 0);
           await sleep(200);
-          await removeTraceFiles(traceDir, id);
+          await removeTraceFiles(traceDir, id).catch(() => void 0);
         }
       }
     }
@@ -60012,21 +60231,27 @@ function createDockerSandbox(opts = {}) {
       throw new SandboxRunError(`no runsc boot log for container ${id.slice(0, 12)} in ${traceDir ?? "(no trace folder)"}`, "trace", id);
     }
     const timedOut = stopReason === "deadline";
-    const outputExceeded = stopReason === "output" || out.exceeded;
+    const traceExceeded = stopReason === "trace";
+    const outputExceeded = stopReason === "output" || out.exceeded || traceExceeded;
     return {
       exitCode,
       stdout: Buffer.concat(out.stdout).toString("utf8"),
       stderr: Buffer.concat(out.stderr).toString("utf8"),
       timedOut,
       outputExceeded,
+      ...traceExceeded ? { traceExceeded } : {},
       oomKilled: oomFlag || exitCode === 137 && !stopReason,
       durationMs: (endedAt ?? Date.now()) - startedAt,
       ...trace !== void 0 ? { trace } : {},
       containerId: id
     };
   }
+  const modem = docker.modem;
+  const key2 = [modem.socketPath ?? `${modem.host}:${modem.port}`, tag(), runtime, traceRuntime].join("|");
   async function doPreflight() {
-    pre ??= preflight({
+    const known = preflights.get(key2);
+    if (known) return known;
+    const pre = preflight({
       docker,
       imageTag: tag(),
       runtime,
@@ -60051,10 +60276,14 @@ function createDockerSandbox(opts = {}) {
         tag(),
         void 0
       )
+    }).then(async (result) => {
+      await sweepOrphans(docker, result.traceDir, log);
+      return result;
     }).catch((err) => {
-      pre = void 0;
+      preflights.delete(key2);
       throw err;
     });
+    preflights.set(key2, pre);
     return pre;
   }
   return {
@@ -60065,7 +60294,12 @@ function createDockerSandbox(opts = {}) {
     async run(req) {
       validateRequest(req);
       const info = await doPreflight();
-      return runContainer(req, info.imageId, info.traceDir);
+      try {
+        return await runContainer(req, info.imageId, info.traceDir);
+      } catch (err) {
+        if (err instanceof SandboxUnavailableError || err instanceof SandboxRunError) preflights.delete(key2);
+        throw err;
+      }
     }
   };
 }
@@ -60190,7 +60424,7 @@ async function ensureImage(opts = {}) {
     return await withLock(`skillgate-image-${tag.replace(/[^A-Za-z0-9_.-]/g, "_")}`, progress, async () => {
       const again = await imageId(docker, tag);
       if (again) return { tag, imageId: again, built: false };
-      progress(`building ${tag} (debootstrap + docker import, about a minute)`);
+      progress(`building ${tag} (seconds on a cached base; about a minute when the debootstrap base is new)`);
       const t0 = Date.now();
       await runBuild(recipe, tag, progress, opts.buildTimeoutMs ?? 20 * 6e4);
       const id = await imageId(docker, tag);
@@ -60202,7 +60436,8 @@ async function ensureImage(opts = {}) {
     rmSync(recipe, { recursive: true, force: true });
   }
 }
-if (process.argv[1] && __sgModuleUrl === pathToFileURL(process.argv[1]).href) {
+var argv1 = process.argv[1];
+if (argv1 && /ensureImage\.[cm]?js$/.test(argv1) && __sgModuleUrl === pathToFileURL(argv1).href) {
   ensureImage({ tag: process.argv[2] }).then(async (r2) => {
     process.stdout.write(`${r2.tag} ${r2.imageId}${r2.built ? " (built)" : " (present)"}
 `);
@@ -60370,7 +60605,7 @@ function chooseBase(eventName, payload, explicit) {
 
 // action/src/githubFiles.ts
 import { randomUUID } from "node:crypto";
-import { appendFileSync } from "node:fs";
+import { appendFileSync as appendFileSync2 } from "node:fs";
 import { EOL } from "node:os";
 var STEP_SUMMARY_MAX_BYTES = 1024 * 1024;
 function formatOutput(name, value) {
@@ -60379,7 +60614,7 @@ function formatOutput(name, value) {
   return `${name}<<${delimiter}${EOL}${value}${EOL}${delimiter}${EOL}`;
 }
 function appendOutputs(file, outputs) {
-  appendFileSync(file, Object.entries(outputs).map(([k2, v]) => formatOutput(k2, v)).join(""), "utf8");
+  appendFileSync2(file, Object.entries(outputs).map(([k2, v]) => formatOutput(k2, v)).join(""), "utf8");
 }
 function appendSummary(file, markdown) {
   let text = markdown.endsWith("\n") ? markdown : markdown + "\n";
@@ -60388,7 +60623,7 @@ function appendSummary(file, markdown) {
     const buf = Buffer.from(text, "utf8").subarray(0, STEP_SUMMARY_MAX_BYTES - Buffer.byteLength(note2) - 4);
     text = buf.toString("utf8").replace(/\uFFFD+$/, "") + note2;
   }
-  appendFileSync(file, text, "utf8");
+  appendFileSync2(file, text, "utf8");
 }
 
 // action/src/inputs.ts

@@ -37,6 +37,8 @@ export interface PullTarget {
   baseSha: string;
   /** Resume this check run instead of creating one (stale-run recovery). */
   existingCheckRunId?: number;
+  /** pull_request.updated_at of the delivery (ms), to order out-of-order deliveries. */
+  updatedAt?: number;
 }
 
 export interface JobEnv {
@@ -61,6 +63,7 @@ export interface PullCheckDeps {
 export class PullCheckJob implements QueueJob {
   readonly key: string;
   readonly sha: string;
+  readonly pushedAt?: number;
   private started: Promise<CheckRun> | undefined;
   private readonly ref: RepoRef;
   private readonly log: Logger;
@@ -69,6 +72,7 @@ export class PullCheckJob implements QueueJob {
     this.ref = { owner: target.owner, repo: target.repo };
     this.key = `${target.owner}/${target.repo}#${target.pull}`;
     this.sha = target.headSha;
+    if (target.updatedAt !== undefined) this.pushedAt = target.updatedAt;
     this.log = env.log.child({ pull: this.key, sha: target.headSha });
   }
 

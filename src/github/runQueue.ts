@@ -3,12 +3,16 @@
  * - at most `concurrency` runs at a time, at most `maxPending` waiting;
  * - one entry per key (a pull request): a job for a new head SHA supersedes the older
  *   one, which is aborted (running) or dropped (waiting), and told through `onSuperseded`;
- *   a job for the same SHA as one waiting or running is a duplicate and is dropped.
+ *   a job for the same SHA as one waiting or running is a duplicate and is dropped;
+ * - deliveries can arrive out of order: a job whose `pushedAt` is older than the current
+ *   job's for the same key is stale and dropped, so a late old head never cancels a newer one.
  */
 export interface QueueJob {
   /** De-duplication key, e.g. "owner/repo#12". */
   key: string;
   sha: string;
+  /** When the head was pushed (ms since epoch), where the event says; orders out-of-order deliveries. */
+  pushedAt?: number;
   run(signal: AbortSignal): Promise<void>;
   /** A newer SHA took this job's place (before or while it ran). */
   onSuperseded?(bySha: string): Promise<void> | void;
@@ -17,7 +21,7 @@ export interface QueueJob {
 /** The `bySha` given to onSuperseded when the queue is shut down. */
 export const SHUTDOWN = "shutdown";
 
-export type EnqueueResult = "queued" | "duplicate" | "full";
+export type EnqueueResult = "queued" | "duplicate" | "stale" | "full";
 
 interface Entry {
   job: QueueJob;
@@ -52,6 +56,7 @@ export class RunQueue {
     const current = this.byKey.get(job.key);
     if (current) {
       if (current.job.sha === job.sha) return "duplicate";
+      if (job.pushedAt !== undefined && current.job.pushedAt !== undefined && job.pushedAt < current.job.pushedAt) return "stale";
       this.supersede(current, job.sha);
     }
     if (this.waiting.length >= this.opts.maxPending) return "full";

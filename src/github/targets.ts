@@ -56,6 +56,7 @@ export function targetsFromPullRequest(payload: unknown, event = "pull_request")
       pull: num(pr.number, "pull_request.number", event),
       headSha: sha(obj(pr.head, "pull_request.head", event).sha, "pull_request.head.sha", event),
       baseSha: sha(obj(pr.base, "pull_request.base", event).sha, "pull_request.base.sha", event),
+      ...updatedAt(pr.updated_at),
     },
   ];
 }
@@ -80,4 +81,10 @@ export function targetsFromChecks(payload: unknown, key: "check_suite" | "check_
       baseSha: sha(obj(pr.base, `${key}.pull_requests[${i}].base`, event).sha, `${key}.pull_requests[${i}].base.sha`, event),
     };
   });
+}
+
+/** A valid timestamp as { updatedAt } (ms), or nothing. */
+function updatedAt(value: unknown): { updatedAt?: number } {
+  const ms = typeof value === "string" ? Date.parse(value) : NaN;
+  return Number.isFinite(ms) ? { updatedAt: ms } : {};
 }

@@ -56,3 +56,18 @@ describe("RunQueue", () => {
     expect(log).toEqual(["start k1@s", "done k1@s"]);
   });
 });
+
+describe("RunQueue with out-of-order deliveries", () => {
+  it("drops a late delivery of an older head instead of cancelling the newer one", async () => {
+    const log: string[] = [];
+    const q = new RunQueue({ concurrency: 1, maxPending: 10, onError: () => {} });
+    const newer = { ...job("o/r#1", "b".repeat(40), log, 50), pushedAt: Date.parse("2026-11-29T10:00:05Z") };
+    const older = { ...job("o/r#1", "a".repeat(40), log, 50), pushedAt: Date.parse("2026-11-29T10:00:00Z") };
+    expect(q.enqueue(newer)).toBe("queued");
+    expect(q.enqueue(older)).toBe("stale");
+    await q.idle();
+    expect(log.filter((l) => l.includes("a".repeat(40)))).toEqual([]);
+    expect(log.some((l) => l.includes("b".repeat(40)))).toBe(true);
+    expect(log.some((l) => /superseded/.test(l))).toBe(false);
+  });
+});

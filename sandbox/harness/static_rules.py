@@ -619,6 +619,19 @@ def local_modules(root, declared):
     return mods
 
 
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+
+
+def cap_findings(findings):
+    """Keep the most severe findings when there are too many: a flood of harmless
+    findings must never push a critical one out of the report (the verdict only
+    depends on the most severe ones)."""
+    if len(findings) <= MAX_FINDINGS_PER_SKILL:
+        return findings
+    ranked = sorted(findings, key=lambda f: (SEVERITY_ORDER.get(f["severity"], 5), f["file"], f["line"]))
+    return ranked[:MAX_FINDINGS_PER_SKILL]
+
+
 def analyse_skill(skill, forbidden, bandit_mod):
     root = os.path.join(SKILLS_ROOT, skill["name"])
     findings, errors = [], []
@@ -629,8 +642,7 @@ def analyse_skill(skill, forbidden, bandit_mod):
         if key in seen:
             return
         seen.add(key)
-        if len(findings) < MAX_FINDINGS_PER_SKILL:
-            findings.append(f)
+        findings.append(f)
 
     if not os.path.isdir(root) or os.path.islink(root):
         return findings, ["skill folder %s is missing from the static staging folder" % skill["name"]]
@@ -675,7 +687,7 @@ def analyse_skill(skill, forbidden, bandit_mod):
             unparsed.add(path)
     if bandit_mod is not None:
         run_bandit(bandit_mod, root, [f for f in files if f not in unparsed], emit)
-    return findings, errors
+    return cap_findings(findings), errors
 
 
 def visible(text):

@@ -11,6 +11,7 @@ export const UNWAIVABLE_RULES: ReadonlySet<string> = new Set([
   "dynamic.exfiltration",
   "dynamic.forged-output",
   "dynamic.proc-tamper",
+  "dynamic.trace-evasion",
   "checkout.symlink",
 ]);
 

@@ -40,21 +40,72 @@ interface State {
 
 export function parseTrace(text: string): TraceEvent[] {
   const st: State = { events: [], cwd: new Map(), files: new Map(), socks: new Map() };
+  for (const line of logicalLines(text)) {
+    if (line.length <= 40) continue;
+    try {
+      parseLine(st, line);
+    } catch {
+      // a garbled line is skipped, never fatal
+    }
+  }
+  return st.events;
+}
+
+/** Any glog line of runsc's log: "I1129 09:57:40.036725   11467 file.go:605] ...". */
+const LOG_LINE = /^[IWEFD]\d{4} [\d:.]+\s+\d+ [\w.-]+:\d+\] /;
+
+/**
+ * runsc prints process names and paths raw: a line break inside one splits a syscall
+ * line. Once the syscall trace has begun, a physical line that is not a log line
+ * continues the previous one, so the syscall is still seen (with the "\n" in its name).
+ */
+function* logicalLines(text: string): Generator<string> {
+  let start = 0;
+  let pending: string | undefined;
+  let tracing = false;
+  const n = text.length;
+  while (start < n) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = n;
+    const line = text.slice(start, end);
+    start = end + 1;
+    if (line.trim() === "") continue;
+    if (tracing && pending !== undefined && !LOG_LINE.test(line)) {
+      if (pending.length < 1 << 20) pending += "\n" + line;
+      continue;
+    }
+    if (pending !== undefined) yield pending;
+    pending = line;
+    if (!tracing && line.includes(" strace.go:")) tracing = true;
+  }
+  if (pending !== undefined) yield pending;
+}
+
+/**
+ * Lines broken by a raw line break after the syscall trace began. A process name or a
+ * path with a line break is an attempt to hide from the trace (no benign skill needs one).
+ */
+export function brokenTraceLines(text: string): { count: number; first?: string } {
+  let count = 0;
+  let first: string | undefined;
+  let tracing = false;
   let start = 0;
   const n = text.length;
   while (start < n) {
     let end = text.indexOf("\n", start);
     if (end < 0) end = n;
-    if (end - start > 40) {
-      try {
-        parseLine(st, text.slice(start, end));
-      } catch {
-        // a garbled line is skipped, never fatal
-      }
-    }
+    const line = text.slice(start, end);
     start = end + 1;
+    if (!tracing) {
+      tracing = line.includes(" strace.go:");
+      continue;
+    }
+    if (line.trim() !== "" && !LOG_LINE.test(line)) {
+      count += 1;
+      first ??= line.slice(0, 200);
+    }
   }
-  return st.events;
+  return { count, ...(first !== undefined ? { first } : {}) };
 }
 
 function parseLine(st: State, line: string): void {

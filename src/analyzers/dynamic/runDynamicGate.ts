@@ -18,7 +18,7 @@ import { compareBehaviour } from "./compareBehaviour.js";
 import { findDecoyLeaks, makeDecoys, type Decoys } from "./decoys.js";
 import { parseHarnessOutput, type ExampleRecord, type HarnessChannel } from "./harnessProtocol.js";
 import { exampleFinding, limitFindings, outcomeFindings, type ExampleContext } from "./limitFindings.js";
-import { parseTrace } from "./parseTrace.js";
+import { brokenTraceLines, parseTrace } from "./parseTrace.js";
 import { checkResult, formatDiff, outputValidator } from "./resultCheck.js";
 import { skillEvents } from "./skillEvents.js";
 
@@ -164,6 +164,18 @@ export async function runDynamicGate(sandbox: Sandbox, skill: StagedSkill): Prom
   else {
     try {
       perExample = skillEvents(parseTrace(run.trace));
+      const broken = brokenTraceLines(run.trace);
+      if (broken.count > 0) {
+        findings.push({
+          rule: "dynamic.trace-evasion",
+          severity: "critical",
+          gate: "dynamic",
+          skill: skill.name,
+          file: `${skill.repoPath}/skill.yaml`,
+          message: `a process name or path with a line break split ${broken.count} line(s) of the syscall trace: an attempt to hide behaviour from the trace`,
+          evidence: JSON.stringify(broken.first ?? ""),
+        });
+      }
     } catch (err) {
       errors.push(`the syscall trace could not be read: ${(err as Error).message}`);
     }

@@ -23,7 +23,7 @@ import { appendOutputs, appendSummary } from "./githubFiles.js";
 import { readInputs, type ActionInputs } from "./inputs.js";
 import { renderJobSummary } from "./jobSummary.js";
 import { setupSandbox } from "./setupSandbox.js";
-import { workflowCommand } from "./workflowCommands.js";
+import { escapeData, workflowCommand } from "./workflowCommands.js";
 
 const exec = promisify(execFile);
 export const INFORMATION_URI = "https://github.com/skillgate/skillgate";
@@ -117,7 +117,8 @@ async function check(inputs: ActionInputs, workspace: string, temp: string, io: 
       policy,
       sandbox: createDockerSandbox(),
       workDir,
-      progress: (e) => io.out(`skillgate: ${e.skill}: ${e.step}${e.message ? ` (${e.message.split("\n")[0]})` : ""}`),
+      // Skill names come from the pull request: escaped, so no line can start a workflow command.
+      progress: (e) => io.out(escapeData(`skillgate: ${e.skill}: ${e.step}${e.message ? ` (${e.message.split("\n")[0]})` : ""}`)),
     });
   } finally {
     await rm(workDir, { recursive: true, force: true });
@@ -178,7 +179,7 @@ async function publish(report: RunReport, inputs: ActionInputs, workspace: strin
   const failed = report.skills.filter((s) => s.verdict !== "pass").map((s) => s.name);
   if (io.env.GITHUB_OUTPUT) appendOutputs(io.env.GITHUB_OUTPUT, { verdict: report.verdict, "failed-skills": JSON.stringify(failed), "report-json": reportJson });
 
-  io.out(`skillgate: verdict ${report.verdict} (${report.skills.length} skill(s)${failed.length ? `; not passing: ${failed.join(", ")}` : ""})`);
+  io.out(escapeData(`skillgate: verdict ${report.verdict} (${report.skills.length} skill(s)${failed.length ? `; not passing: ${failed.join(", ")}` : ""})`));
   if (inputs.failOn === "never") return 0;
   return report.verdict === "pass" ? 0 : 1;
 }

@@ -19,6 +19,8 @@ export interface ApprovalRequest {
   pull: number;
   /** The head SHA that was checked. */
   sha: string;
+  /** The base SHA the change was diffed against: a moved or retargeted base voids the check. */
+  baseSha?: string;
   config: AppConfig;
   /** skillgate's own login ("<slug>[bot]"), to find its reviews. */
   botLogin: string;
@@ -30,6 +32,12 @@ export async function approveAndMerge(req: ApprovalRequest): Promise<ApprovalRes
   if (pr.state !== "open") return { decision: "none", notes: [`Not approved: pull request #${pull} is ${pr.state}.`] };
   if (pr.head.sha !== sha) {
     return { decision: "none", notes: [`Not approved: the head moved from \`${sha.slice(0, 7)}\` to \`${pr.head.sha.slice(0, 7)}\` during the check; the new head gets its own check.`] };
+  }
+  if (req.baseSha !== undefined && pr.base.sha !== req.baseSha) {
+    return {
+      decision: "none",
+      notes: [`Not approved: the base moved from \`${req.baseSha.slice(0, 7)}\` to \`${String(pr.base.sha).slice(0, 7)}\` (new commits or a retarget) since the check; use **Re-run** to check against it.`],
+    };
   }
   if (pr.draft) return { decision: "none", notes: ["Not approved: the pull request is a draft (mark it ready for review)."] };
   const notes: string[] = [];

@@ -56,7 +56,11 @@ export interface PullCheckDeps {
   /** Parallel sandboxes per run. */
   concurrency?: number;
   identity: () => Promise<AppIdentity>;
-  /** Shallow fetch depth (deepened when the merge base is further). Default 50. */
+  /**
+   * Shallow fetch depth. Default: the whole history. A shallow history can make git pick an
+   * older merge base than GitHub's, and then a change outside the skills folder (e.g. a
+   * reverted workflow) would not show in the diff: correctness over fetch time.
+   */
   fetchDepth?: number;
 }
 
@@ -121,6 +125,10 @@ export class PullCheckJob implements QueueJob {
         title: "Error: skillgate could not check this pull request",
         summary: cutText(`> **Gate error:** ${message}\n\nskillgate fails closed: nothing was approved. Fix the cause and use **Re-run**.`),
       });
+      // An approval of an earlier commit must not outlive a head that could not be checked.
+      await this.withdraw(`commit ${this.target.headSha} could not be checked`).catch((e: unknown) =>
+        this.log.error({ err: String(e) }, "could not withdraw earlier approvals"),
+      );
     } finally {
       await rm(jobDir, { recursive: true, force: true }).catch(() => undefined);
     }
@@ -136,7 +144,7 @@ export class PullCheckJob implements QueueJob {
       cloneUrl: target.cloneUrl,
       token,
       shas: [target.headSha, target.baseSha],
-      depth: this.deps.fetchDepth ?? 50,
+      ...(this.deps.fetchDepth ? { depth: this.deps.fetchDepth } : {}),
       pullNumber: target.pull,
       mergeBaseOf: [target.baseSha, target.headSha],
       signal,
@@ -173,9 +181,12 @@ export class PullCheckJob implements QueueJob {
     if (signal.aborted) return;
     this.log.info({ verdict: report.verdict, skills: report.skills.length, ms: report.durationMs }, "run finished");
 
-    const eligible = report.verdict === "pass" && diff.otherFiles.length === 0 && report.skills.length > 0;
+    const checked = report.skills.filter((s) => !s.removed).length;
+    // Deleting skills is a maintainer's decision: a pull request that only removes skills is not auto-approved.
+    const eligible = report.verdict === "pass" && diff.otherFiles.length === 0 && checked > 0 && diff.removed.length === 0;
     const notes: string[] = [];
-    if (report.skills.length === 0) notes.push(`No skill under \`${app.skills_path}/\` changed; nothing to approve.`);
+    if (checked === 0) notes.push(`No skill under \`${app.skills_path}/\` was added or changed; nothing to approve.`);
+    if (diff.removed.length) notes.push(`Not approved: this pull request removes skill(s) (${diff.removed.map((r) => `\`${r}\``).join(", ")}); a maintainer decides.`);
     if (eligible && !app.approve) notes.push(`Skills pass; approval is off (approve: false in ${CONFIG_PATH}).`);
     const output = () => buildOutput({ report, notes, skillsPath: app.skills_path, otherFiles: diff.otherFiles });
     const annotations = toAnnotations(report.skills.flatMap((s) => s.findings));
@@ -185,12 +196,16 @@ export class PullCheckJob implements QueueJob {
     let decision: "approved" | "merged" | "none" = "none";
     if (eligible && app.approve && !signal.aborted) {
       const identity = await this.deps.identity();
-      const result = await approveAndMerge({ octokit: this.env.octokit, ref: this.ref, pull: target.pull, sha: target.headSha, config: app, botLogin: identity.botLogin });
+      const result = await approveAndMerge({ octokit: this.env.octokit, ref: this.ref, pull: target.pull, sha: target.headSha, baseSha: target.baseSha, config: app, botLogin: identity.botLogin });
       decision = result.decision;
       notes.push(...result.notes);
       await run.amend(output());
     } else if (!eligible) {
-      const reason = report.verdict !== "pass" ? `commit ${target.headSha} ${report.verdict === "fail" ? "fails" : "could not be checked"}` : `commit ${target.headSha} changes files outside ${app.skills_path}/`;
+      const reason =
+        report.verdict !== "pass" ? `commit ${target.headSha} ${report.verdict === "fail" ? "fails" : "could not be checked"}`
+        : diff.otherFiles.length ? `commit ${target.headSha} changes files outside ${app.skills_path}/`
+        : diff.removed.length ? `commit ${target.headSha} removes skills`
+        : `commit ${target.headSha} adds or changes no skill`;
       const dismissed = await this.withdraw(reason);
       if (dismissed) {
         notes.push(`Withdrew ${dismissed} earlier skillgate approval(s): ${reason}.`);

@@ -90,6 +90,8 @@ export function createSkillgateApp(opts: SkillgateAppOptions): SkillgateApp {
     };
 
     app.on([...PULL_REQUEST_EVENTS], handle((p, e) => targetsFromPullRequest(p, e)));
+    // A retargeted base changes what the pull request would merge: check it again.
+    app.on("pull_request.edited", handle((p, e) => ((p as { changes?: { base?: unknown } }).changes?.base ? targetsFromPullRequest(p, e) : [])));
     app.on(
       "check_suite.requested",
       handle((p, e) => targetsFromChecks(p, "check_suite", e).filter((t) => !recentlyDone.has(`${t.owner}/${t.repo}#${t.pull}@${t.headSha}`))),

@@ -93,7 +93,7 @@ describe("the App's HTTP server", () => {
   it("answers a signed delivery at once, does the work after, and rejects unsigned, badly signed, malformed and replayed deliveries", async () => {
     const head = repo.branch("e2e", { copySkills: ["slugify"] });
     const basics = mockGitHubBasics(api);
-    mockPull(api, { number: 21, headSha: head });
+    mockPull(api, { number: 21, headSha: head, baseSha: repo.mainSha });
     api.scope().post(`${REPO_PATH}/pulls/21/reviews`).reply(200, { id: 1, state: "APPROVED" });
     const body = JSON.stringify(pullRequestPayload({ number: 21, headSha: head, baseSha: repo.mainSha, cloneUrl: repo.cloneUrl }));
 

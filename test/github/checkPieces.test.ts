@@ -104,3 +104,32 @@ describe("CheckRun", () => {
     expect(updates.map((u) => u.conclusion)).toEqual(["success"]);
   });
 });
+
+describe("approveAndMerge", () => {
+  it("approves nothing when the base moved or was retargeted since the check", async () => {
+    const { approveAndMerge } = await import("../../src/github/approval.js");
+    const calls: string[] = [];
+    const octokit = {
+      rest: {
+        pulls: {
+          get: async () => ({ data: { state: "open", draft: false, head: { sha: "a".repeat(40) }, base: { sha: "c".repeat(40), ref: "release" } } }),
+          listReviews: async () => (calls.push("listReviews"), { data: [] }),
+          createReview: async () => (calls.push("createReview"), { data: {} }),
+          merge: async () => (calls.push("merge"), { data: { sha: "f".repeat(40) } }),
+        },
+      },
+    };
+    const result = await approveAndMerge({
+      octokit: octokit as never,
+      ref: { owner: "o", repo: "r" },
+      pull: 1,
+      sha: "a".repeat(40),
+      baseSha: "b".repeat(40),
+      config: { ...DEFAULT_APP_CONFIG, merge: true },
+      botLogin: "skillgate[bot]",
+    });
+    expect(result.decision).toBe("none");
+    expect(result.notes.join()).toMatch(/base moved from `bbbbbbb` to `ccccccc`/);
+    expect(calls).toEqual([]);
+  });
+});

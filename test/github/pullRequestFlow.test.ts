@@ -155,7 +155,7 @@ describe("skillgate App on pull requests (real sandbox)", () => {
   it("passing pull request: in_progress check listing the skills, success with the table, approval of exactly the head SHA, merge with the sha guard", async () => {
     const head = repo.branch("pass", { copySkills: ["slugify"] });
     const basics = mockGitHubBasics(api, { configYaml: "merge: true\nmerge_method: squash\n" });
-    mockPull(api, { number: 1, headSha: head });
+    mockPull(api, { number: 1, headSha: head, baseSha: repo.mainSha });
     api.scope().post(`${REPO_PATH}/pulls/1/reviews`).reply(200, { id: 9, state: "APPROVED" });
     api.scope().put(`${REPO_PATH}/pulls/1/merge`).reply(200, { sha: "f".repeat(40), merged: true, message: "Pull Request successfully merged" });
 
@@ -191,6 +191,7 @@ describe("skillgate App on pull requests (real sandbox)", () => {
     const head = repo.branch("fail", { files: evalSkill });
     const basics = mockGitHubBasics(api);
     mockPull(api, {
+      baseSha: repo.mainSha,
       number: 2,
       headSha: head,
       reviews: [
@@ -227,7 +228,7 @@ describe("skillgate App on pull requests (real sandbox)", () => {
     const first = repo.branch("push", { copySkills: ["slugify"], files: SLOW_SKILL });
     const second = repo.branch("push", { copySkills: ["json-pick"] });
     const basics = mockGitHubBasics(api, { configYaml: "approve: false\n" });
-    mockPull(api, { number: 3, headSha: second });
+    mockPull(api, { number: 3, headSha: second, baseSha: repo.mainSha });
 
     await deliver("pull_request", pullRequestPayload({ number: 3, headSha: first, baseSha: repo.mainSha, cloneUrl: repo.cloneUrl }));
     // Wait until the first run is in the pipeline (its skills were listed).
@@ -253,7 +254,7 @@ describe("skillgate App on pull requests (real sandbox)", () => {
     // The first completion attempt fails with 502 (retried by Octokit), the rest succeed.
     api.scope().patch(/\/check-runs\/\d+$/, (b: Update) => b.status === "completed").reply(502, { message: "Bad Gateway" });
     const basics = mockGitHubBasics(api, { configYaml: "merge: true\nmerge_method: rebase\n" });
-    mockPull(api, { number: 4, headSha: head });
+    mockPull(api, { number: 4, headSha: head, baseSha: repo.mainSha });
     api.scope().post(`${REPO_PATH}/pulls/4/reviews`).reply(200, { id: 10, state: "APPROVED" });
     api.scope().put(`${REPO_PATH}/pulls/4/merge`).reply(409, { message: "Head branch was modified. Review and try the merge again." });
 
@@ -274,7 +275,7 @@ describe("skillgate App on pull requests (real sandbox)", () => {
   it("files outside the skills folder: skills checked, never approved, the check says why; Re-run re-checks the same commit", async () => {
     const head = repo.branch("outside", { copySkills: ["slugify"], files: { ".github/workflows/ci.yml": "on: push\n" } });
     const basics = mockGitHubBasics(api);
-    mockPull(api, { number: 5, headSha: head });
+    mockPull(api, { number: 5, headSha: head, baseSha: repo.mainSha });
 
     await deliver("pull_request", pullRequestPayload({ number: 5, headSha: head, baseSha: repo.mainSha, cloneUrl: repo.cloneUrl }));
     await app.queue.idle();
@@ -300,7 +301,7 @@ describe("skillgate App on pull requests (real sandbox)", () => {
   it("check_suite.requested starts a run; a bad config on the default branch fails the check closed with the reason", async () => {
     const head = repo.branch("badconfig", { copySkills: ["slugify"] });
     const basics = mockGitHubBasics(api, { configYaml: "merge: sometimes\n" });
-    mockPull(api, { number: 6, headSha: head });
+    mockPull(api, { number: 6, headSha: head, baseSha: repo.mainSha });
     // Delivered as check_suite.requested (a push): the suite's pull request is checked.
     await deliver("check_suite", checkSuitePayload({ number: 6, headSha: head, baseSha: repo.mainSha, cloneUrl: repo.cloneUrl, action: "requested" }));
     await app.queue.idle();

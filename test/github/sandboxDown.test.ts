@@ -31,7 +31,7 @@ it("Docker down: check completed failure with the gate error explained, no appro
   const repo = new SkillRepo(root);
   const head = repo.branch("down", { copySkills: ["slugify"] });
   const basics = mockGitHubBasics(api);
-  mockPull(api, { number: 31, headSha: head });
+  mockPull(api, { number: 31, headSha: head, baseSha: repo.mainSha });
   // The real Docker adapter, pointed at a daemon socket that does not exist.
   const sandbox = createDockerSandbox({ docker: new Dockerode({ socketPath: join(root, "no-docker.sock") }), log: () => undefined });
   const probot = new Probot({ appId: APP_ID, privateKey: generateAppKey(), secret: WEBHOOK_SECRET, Octokit: skillgateOctokit({ retryBaseMs: 10 }), log: pino({ level: "silent" }) });

@@ -43,7 +43,11 @@ it("finds skillgate's in_progress run on an open pull request head, resumes the 
     .reply(200, [{ number: 9, head: { sha: head }, base: { sha: base } }])
     .get(`${REPO_PATH}/commits/${head}/check-runs`)
     .query({ check_name: "skillgate", status: "in_progress", app_id: String(APP_ID), per_page: "100" })
-    .reply(200, { total_count: 1, check_runs: [{ id: 999, name: "skillgate", status: "in_progress", app: { id: APP_ID } }] });
+    .reply(200, { total_count: 1, check_runs: [{ id: 999, name: "skillgate", status: "in_progress", app: { id: APP_ID } }] })
+    // The failed run withdraws skillgate's earlier approvals: there are none here.
+    .get(`${REPO_PATH}/pulls/9/reviews`)
+    .query(true)
+    .reply(200, []);
 
   const probot = new Probot({ appId: APP_ID, privateKey: generateAppKey(), secret: WEBHOOK_SECRET, Octokit: skillgateOctokit({ retryBaseMs: 10 }), log: pino({ level: "silent" }) });
   const app = createSkillgateApp({ sandbox: createDockerSandbox(), workDir: join(root, "work") });

@@ -210,12 +210,12 @@ export function mockGitHubBasics(api: OpenApiRecorder, opts: { configYaml?: stri
 }
 
 /** The pull request as GET /pulls/N answers, with its reviews (skillgate's own among them if given). */
-export function mockPull(api: OpenApiRecorder, spec: { number: number; headSha: string; state?: string; draft?: boolean; reviews?: Obj[] }): void {
+export function mockPull(api: OpenApiRecorder, spec: { number: number; headSha: string; baseSha?: string; state?: string; draft?: boolean; reviews?: Obj[] }): void {
   api
     .scope()
     .persist()
     .get(`${REPO_PATH}/pulls/${spec.number}`)
-    .reply(200, () => ({ number: spec.number, state: spec.state ?? "open", draft: spec.draft ?? false, head: { sha: spec.headSha, ref: `pr-${spec.number}` }, base: { ref: "main" } }))
+    .reply(200, () => ({ number: spec.number, state: spec.state ?? "open", draft: spec.draft ?? false, head: { sha: spec.headSha, ref: `pr-${spec.number}` }, base: { ref: "main", ...(spec.baseSha ? { sha: spec.baseSha } : {}) } }))
     .get(`${REPO_PATH}/pulls/${spec.number}/reviews`)
     .query(true)
     .reply(200, () => spec.reviews ?? []);

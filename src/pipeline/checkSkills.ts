@@ -149,7 +149,10 @@ export async function checkSkills(req: CheckRequest): Promise<RunReport> {
         emit({ skill: w.name, step: "cache" });
         const hit = safeLookup(req.cache, w.repoPath, w.key);
         // A skill with checkout findings always re-runs: what hygiene refused is not in the hash's files.
-        if (hit && hit.verdict !== "error" && w.files.findings.length === 0) w.cached = hit;
+        // A suppression that has expired since the verdict was cached makes its finding count again.
+        const today = (req.now ?? new Date()).toISOString().slice(0, 10);
+        const expired = hit?.findings.some((f) => f.suppressed && f.suppressed.expires < today);
+        if (hit && hit.verdict !== "error" && w.files.findings.length === 0 && !expired) w.cached = hit;
       }
     }
 

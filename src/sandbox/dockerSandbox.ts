@@ -117,6 +117,8 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
     let startedAt = Date.now();
     let endedAt: number | undefined;
     let trace: string | undefined;
+    // A trace cut at the cap has lost its end: the run counts as exceeded, never as complete.
+    let traceTruncated = false;
     try {
       container = await bounded(docker.createContainer(containerSpec(req, image, useRuntime)), T.create, "create");
       id = container.id;
@@ -189,6 +191,7 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
           try {
             const captured = await readBootTrace(traceDir, id, traceCap);
             trace = captured.file ? captured.text : undefined;
+            traceTruncated = captured.truncated;
           } catch (err) {
             log(`reading the trace of ${id.slice(0, 12)} failed: ${(err as Error).message}`);
           }
@@ -204,7 +207,7 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
       throw new SandboxRunError(`no runsc boot log for container ${id.slice(0, 12)} in ${traceDir ?? "(no trace folder)"}`, "trace", id);
     }
     const timedOut = stopReason === "deadline";
-    const traceExceeded = stopReason === "trace";
+    const traceExceeded = stopReason === "trace" || traceTruncated;
     const outputExceeded = stopReason === "output" || out.exceeded || traceExceeded;
     return {
       exitCode,

@@ -68,7 +68,7 @@ export async function preflight(deps: PreflightDeps): Promise<PreflightResult> {
   for (const name of [runtime, traceRuntime]) {
     const entry = runtimes[name];
     if (!entry) throw new SandboxUnavailableError(`Docker has no runtime "${name}" registered (daemon.json)`, SETUP_FIX);
-    if (!hasArg(entry, "--network")) {
+    if (!(entry?.runtimeArgs ?? []).includes("--network=none")) {
       throw new SandboxUnavailableError(`runtime "${name}" lacks runtimeArgs --network=none (runsc refuses to start here without it)`, SETUP_FIX);
     }
   }

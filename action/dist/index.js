@@ -57447,6 +57447,7 @@ var UNWAIVABLE_RULES = /* @__PURE__ */ new Set([
   "dynamic.exfiltration",
   "dynamic.forged-output",
   "dynamic.proc-tamper",
+  "dynamic.trace-evasion",
   "checkout.symlink"
 ]);
 function decide(input) {
@@ -58232,20 +58233,58 @@ var SOCKET_WRITES = /* @__PURE__ */ new Set(["write", "writev", "sendto", "sendm
 var NEW_ARG = /^(?:0x[0-9a-f]+(?: |$)|AT_FDCWD(?: |$)|null$|0o[0-7]+$|-?\d+$|[A-Z][A-Z0-9_]*(?:\|[A-Za-z0-9_]+)*$|\[|\{)/;
 function parseTrace(text) {
   const st = { events: [], cwd: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map(), socks: /* @__PURE__ */ new Map() };
+  for (const line of logicalLines(text)) {
+    if (line.length <= 40) continue;
+    try {
+      parseLine(st, line);
+    } catch {
+    }
+  }
+  return st.events;
+}
+var LOG_LINE = /^[IWEFD]\d{4} [\d:.]+\s+\d+ [\w.-]+:\d+\] /;
+function* logicalLines(text) {
+  let start = 0;
+  let pending;
+  let tracing = false;
+  const n = text.length;
+  while (start < n) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = n;
+    const line = text.slice(start, end);
+    start = end + 1;
+    if (line.trim() === "") continue;
+    if (tracing && pending !== void 0 && !LOG_LINE.test(line)) {
+      if (pending.length < 1 << 20) pending += "\n" + line;
+      continue;
+    }
+    if (pending !== void 0) yield pending;
+    pending = line;
+    if (!tracing && line.includes(" strace.go:")) tracing = true;
+  }
+  if (pending !== void 0) yield pending;
+}
+function brokenTraceLines(text) {
+  let count = 0;
+  let first2;
+  let tracing = false;
   let start = 0;
   const n = text.length;
   while (start < n) {
     let end = text.indexOf("\n", start);
     if (end < 0) end = n;
-    if (end - start > 40) {
-      try {
-        parseLine(st, text.slice(start, end));
-      } catch {
-      }
-    }
+    const line = text.slice(start, end);
     start = end + 1;
+    if (!tracing) {
+      tracing = line.includes(" strace.go:");
+      continue;
+    }
+    if (line.trim() !== "" && !LOG_LINE.test(line)) {
+      count += 1;
+      first2 ??= line.slice(0, 200);
+    }
   }
-  return st.events;
+  return { count, ...first2 !== void 0 ? { first: first2 } : {} };
 }
 function parseLine(st, line) {
   const head = HEAD.exec(line);
@@ -58752,6 +58791,18 @@ async function runDynamicGate(sandbox, skill) {
   else {
     try {
       perExample = skillEvents(parseTrace(run2.trace));
+      const broken2 = brokenTraceLines(run2.trace);
+      if (broken2.count > 0) {
+        findings.push({
+          rule: "dynamic.trace-evasion",
+          severity: "critical",
+          gate: "dynamic",
+          skill: skill.name,
+          file: `${skill.repoPath}/skill.yaml`,
+          message: `a process name or path with a line break split ${broken2.count} line(s) of the syscall trace: an attempt to hide behaviour from the trace`,
+          evidence: JSON.stringify(broken2.first ?? "")
+        });
+      }
     } catch (err) {
       errors.push(`the syscall trace could not be read: ${err.message}`);
     }
@@ -59465,7 +59516,9 @@ async function checkSkills(req) {
       if (info && req.cache) {
         emit({ skill: w.name, step: "cache" });
         const hit = safeLookup(req.cache, w.repoPath, w.key);
-        if (hit && hit.verdict !== "error" && w.files.findings.length === 0) w.cached = hit;
+        const today = (req.now ?? /* @__PURE__ */ new Date()).toISOString().slice(0, 10);
+        const expired = hit?.findings.some((f) => f.suppressed && f.suppressed.expires < today);
+        if (hit && hit.verdict !== "error" && w.files.findings.length === 0 && !expired) w.cached = hit;
       }
     }
     const toRun = work.filter((w) => info && !w.cached && w.manifest && w.limits && w.files && w.errors.length === 0);
@@ -59782,7 +59835,7 @@ async function preflight(deps) {
   for (const name of [runtime, traceRuntime]) {
     const entry = runtimes[name];
     if (!entry) throw new SandboxUnavailableError(`Docker has no runtime "${name}" registered (daemon.json)`, SETUP_FIX);
-    if (!hasArg(entry, "--network")) {
+    if (!(entry?.runtimeArgs ?? []).includes("--network=none")) {
       throw new SandboxUnavailableError(`runtime "${name}" lacks runtimeArgs --network=none (runsc refuses to start here without it)`, SETUP_FIX);
     }
   }
@@ -60149,6 +60202,7 @@ function createDockerSandbox(opts = {}) {
     let startedAt = Date.now();
     let endedAt;
     let trace;
+    let traceTruncated = false;
     try {
       container = await bounded(docker.createContainer(containerSpec(req, image, useRuntime)), T2.create, "create");
       id = container.id;
@@ -60218,6 +60272,7 @@ function createDockerSandbox(opts = {}) {
           try {
             const captured = await readBootTrace(traceDir, id, traceCap);
             trace = captured.file ? captured.text : void 0;
+            traceTruncated = captured.truncated;
           } catch (err) {
             log(`reading the trace of ${id.slice(0, 12)} failed: ${err.message}`);
           }
@@ -60231,7 +60286,7 @@ function createDockerSandbox(opts = {}) {
       throw new SandboxRunError(`no runsc boot log for container ${id.slice(0, 12)} in ${traceDir ?? "(no trace folder)"}`, "trace", id);
     }
     const timedOut = stopReason === "deadline";
-    const traceExceeded = stopReason === "trace";
+    const traceExceeded = stopReason === "trace" || traceTruncated;
     const outputExceeded = stopReason === "output" || out.exceeded || traceExceeded;
     return {
       exitCode,
@@ -60914,7 +60969,8 @@ async function check2(inputs, workspace, temp, io) {
       policy,
       sandbox: createDockerSandbox(),
       workDir,
-      progress: (e) => io.out(`skillgate: ${e.skill}: ${e.step}${e.message ? ` (${e.message.split("\n")[0]})` : ""}`)
+      // Skill names come from the pull request: escaped, so no line can start a workflow command.
+      progress: (e) => io.out(escapeData(`skillgate: ${e.skill}: ${e.step}${e.message ? ` (${e.message.split("\n")[0]})` : ""}`))
     });
   } finally {
     await rm3(workDir, { recursive: true, force: true });
@@ -60965,7 +61021,7 @@ async function publish(report, inputs, workspace, temp, io) {
   if (io.env.GITHUB_STEP_SUMMARY) appendSummary(io.env.GITHUB_STEP_SUMMARY, renderJobSummary(report, rest));
   const failed = report.skills.filter((s) => s.verdict !== "pass").map((s) => s.name);
   if (io.env.GITHUB_OUTPUT) appendOutputs(io.env.GITHUB_OUTPUT, { verdict: report.verdict, "failed-skills": JSON.stringify(failed), "report-json": reportJson });
-  io.out(`skillgate: verdict ${report.verdict} (${report.skills.length} skill(s)${failed.length ? `; not passing: ${failed.join(", ")}` : ""})`);
+  io.out(escapeData(`skillgate: verdict ${report.verdict} (${report.skills.length} skill(s)${failed.length ? `; not passing: ${failed.join(", ")}` : ""})`));
   if (inputs.failOn === "never") return 0;
   return report.verdict === "pass" ? 0 : 1;
 }

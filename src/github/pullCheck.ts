@@ -39,6 +39,8 @@ export interface PullTarget {
   existingCheckRunId?: number;
   /** pull_request.updated_at of the delivery (ms), to order out-of-order deliveries. */
   updatedAt?: number;
+  /** Queued by a job that found its own SHA was no longer the head (never re-queues again). */
+  requeued?: boolean;
 }
 
 export interface JobEnv {
@@ -56,6 +58,8 @@ export interface PullCheckDeps {
   /** Parallel sandboxes per run. */
   concurrency?: number;
   identity: () => Promise<AppIdentity>;
+  /** Queues a check of another head of the same pull request (a job found it is not the head). */
+  requeue?: (target: PullTarget, env: JobEnv) => void;
   /**
    * Shallow fetch depth. Default: the whole history. A shallow history can make git pick an
    * older merge base than GitHub's, and then a change outside the skills folder (e.g. a
@@ -137,6 +141,18 @@ export class PullCheckJob implements QueueJob {
   private async validate(run: CheckRun, jobDir: string, signal: AbortSignal): Promise<void> {
     const { target } = this;
     const { app, policy } = await this.loadSettings();
+    // Deliveries arrive in any order: a late event for an older commit may have displaced
+    // the run of the real head. Check only the head; hand the head back to the queue.
+    const pr = (await this.env.octokit.rest.pulls.get({ ...this.ref, pull_number: target.pull })).data;
+    if (pr.state !== "open" || pr.head.sha !== target.headSha) {
+      const why = pr.state !== "open" ? `the pull request is ${pr.state}` : `\`${target.headSha.slice(0, 7)}\` is no longer the head (now \`${pr.head.sha.slice(0, 7)}\`)`;
+      this.log.info({ head: pr.head.sha, state: pr.state }, "not the head of an open pull request: not checked");
+      await run.complete("cancelled", { title: "Cancelled: not the pull request's head", summary: `Not checked: ${why}. The head gets its own check.` });
+      if (pr.state === "open" && !target.requeued && this.deps.requeue) {
+        this.deps.requeue({ ...target, headSha: pr.head.sha, baseSha: pr.base.sha, requeued: true, existingCheckRunId: undefined, updatedAt: undefined }, this.env);
+      }
+      return;
+    }
     const token = await installationToken(this.env.octokit);
     const t0 = performance.now();
     const dir = await fetchCommits({

@@ -53,7 +53,7 @@ export function createSkillgateApp(opts: SkillgateAppOptions): SkillgateApp {
   const appFn: ApplicationFunction = (app: Probot) => {
     appRef = app;
     const identity = appIdentity(app);
-    const deps: PullCheckDeps = { ...opts, identity };
+    const deps: PullCheckDeps = { ...opts, identity, requeue: (target, env) => enqueue(target, env) };
 
     const enqueue = (target: PullTarget, env: JobEnv): void => {
       const job = new PullCheckJob(target, env, deps);

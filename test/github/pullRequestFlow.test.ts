@@ -228,11 +228,14 @@ describe("skillgate App on pull requests (real sandbox)", () => {
     const first = repo.branch("push", { copySkills: ["slugify"], files: SLOW_SKILL });
     const second = repo.branch("push", { copySkills: ["json-pick"] });
     const basics = mockGitHubBasics(api, { configYaml: "approve: false\n" });
-    mockPull(api, { number: 3, headSha: second, baseSha: repo.mainSha });
+    // GitHub's view of the head follows the pushes: the first head until the second is pushed.
+    const pull = { number: 3, headSha: first, baseSha: repo.mainSha };
+    mockPull(api, pull);
 
     await deliver("pull_request", pullRequestPayload({ number: 3, headSha: first, baseSha: repo.mainSha, cloneUrl: repo.cloneUrl }));
     // Wait until the first run is in the pipeline (its skills were listed).
     await until(() => updatesOf(api, basics.checkRunIds[0] ?? -1).some((u) => u.output?.title.startsWith("Checking")));
+    pull.headSha = second;
     await deliver("pull_request", pullRequestPayload({ number: 3, action: "synchronize", headSha: second, baseSha: repo.mainSha, cloneUrl: repo.cloneUrl }));
     await app.queue.idle();
     await until(() => updatesOf(api, basics.checkRunIds[0]!).some((u) => u.conclusion === "cancelled"));
@@ -247,6 +250,29 @@ describe("skillgate App on pull requests (real sandbox)", () => {
     const secondDone = updatesOf(api, basics.checkRunIds[1]!).find((u) => u.conclusion);
     expect(secondDone?.conclusion).toBe("success");
     expect(bodies(api, "pulls/create-review")).toEqual([]); // approve: false
+  });
+
+  it("a late event for an older commit does not leave the head unchecked: the head is checked again", async () => {
+    const older = repo.branch("late", { copySkills: ["slugify"] });
+    const head = repo.branch("late", { copySkills: ["json-pick"] });
+    const basics = mockGitHubBasics(api, { configYaml: "approve: false\n" });
+    mockPull(api, { number: 7, headSha: head, baseSha: repo.mainSha });
+
+    await deliver("pull_request", pullRequestPayload({ number: 7, action: "synchronize", headSha: head, baseSha: repo.mainSha, cloneUrl: repo.cloneUrl }));
+    // GitHub delivers the older commit's check_suite late: it takes the head's place in the queue ...
+    await deliver("check_suite", checkSuitePayload({ number: 7, headSha: older, baseSha: repo.mainSha, cloneUrl: repo.cloneUrl, action: "rerequested" }));
+    await until(() => bodies<Obj>(api, "checks/create").filter((c) => c.head_sha === head).length >= 2);
+    await app.queue.idle();
+
+    api.assertAllValid();
+    const creates = bodies<Obj>(api, "checks/create");
+    const runsOf = (sha: string) => creates.map((c, i) => (c.head_sha === sha ? basics.checkRunIds[i]! : -1)).filter((id) => id >= 0);
+    // ... but finds it is not the head, ends cancelled, and hands the head back: the head ends success.
+    const olderDone = runsOf(older).map((id) => updatesOf(api, id).find((u) => u.conclusion));
+    expect(olderDone.map((u) => u?.conclusion)).toEqual(["cancelled"]);
+    expect(olderDone[0]?.output?.summary).toMatch(/no longer the head/);
+    const headConclusions = runsOf(head).map((id) => updatesOf(api, id).find((u) => u.conclusion)?.conclusion);
+    expect(headConclusions).toContain("success");
   });
 
   it("a 409 on merge is reported on the check and not retried; a 5xx while reporting is retried and the check completes", async () => {

@@ -54,21 +54,27 @@ export function parseTrace(text: string): TraceEvent[] {
 /** Any glog line of runsc's log: "I1129 09:57:40.036725   11467 file.go:605] ...". */
 const LOG_LINE = /^[IWEFD]\d{4} [\d:.]+\s+\d+ [\w.-]+:\d+\] /;
 
+/** The physical lines of the log, without copying the whole text. */
+function* physicalLines(text: string): Generator<string> {
+  let start = 0;
+  const n = text.length;
+  while (start < n) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = n;
+    yield text.slice(start, end);
+    start = end + 1;
+  }
+}
+
 /**
  * runsc prints process names and paths raw: a line break inside one splits a syscall
  * line. Once the syscall trace has begun, a physical line that is not a log line
  * continues the previous one, so the syscall is still seen (with the "\n" in its name).
  */
 function* logicalLines(text: string): Generator<string> {
-  let start = 0;
   let pending: string | undefined;
   let tracing = false;
-  const n = text.length;
-  while (start < n) {
-    let end = text.indexOf("\n", start);
-    if (end < 0) end = n;
-    const line = text.slice(start, end);
-    start = end + 1;
+  for (const line of physicalLines(text)) {
     if (line.trim() === "") continue;
     if (tracing && pending !== undefined && !LOG_LINE.test(line)) {
       if (pending.length < 1 << 20) pending += "\n" + line;
@@ -89,13 +95,7 @@ export function brokenTraceLines(text: string): { count: number; first?: string 
   let count = 0;
   let first: string | undefined;
   let tracing = false;
-  let start = 0;
-  const n = text.length;
-  while (start < n) {
-    let end = text.indexOf("\n", start);
-    if (end < 0) end = n;
-    const line = text.slice(start, end);
-    start = end + 1;
+  for (const line of physicalLines(text)) {
     if (!tracing) {
       tracing = line.includes(" strace.go:");
       continue;

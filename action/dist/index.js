@@ -58243,16 +58243,20 @@ function parseTrace(text) {
   return st.events;
 }
 var LOG_LINE = /^[IWEFD]\d{4} [\d:.]+\s+\d+ [\w.-]+:\d+\] /;
-function* logicalLines(text) {
+function* physicalLines(text) {
   let start = 0;
-  let pending;
-  let tracing = false;
   const n = text.length;
   while (start < n) {
     let end = text.indexOf("\n", start);
     if (end < 0) end = n;
-    const line = text.slice(start, end);
+    yield text.slice(start, end);
     start = end + 1;
+  }
+}
+function* logicalLines(text) {
+  let pending;
+  let tracing = false;
+  for (const line of physicalLines(text)) {
     if (line.trim() === "") continue;
     if (tracing && pending !== void 0 && !LOG_LINE.test(line)) {
       if (pending.length < 1 << 20) pending += "\n" + line;
@@ -58268,13 +58272,7 @@ function brokenTraceLines(text) {
   let count = 0;
   let first2;
   let tracing = false;
-  let start = 0;
-  const n = text.length;
-  while (start < n) {
-    let end = text.indexOf("\n", start);
-    if (end < 0) end = n;
-    const line = text.slice(start, end);
-    start = end + 1;
+  for (const line of physicalLines(text)) {
     if (!tracing) {
       tracing = line.includes(" strace.go:");
       continue;

@@ -56982,15 +56982,11 @@ import { mkdir as mkdir3, rm as rm2 } from "node:fs/promises";
 import { join as join9 } from "node:path";
 
 // src/core/checkDeclaredImports.ts
-function checkDeclaredImports(manifest, manifestText, skill, repoPath, policy) {
-  const imports = manifest.permissions?.imports ?? [];
-  if (imports.length === 0) return [];
-  const file = `${repoPath}/skill.yaml`;
-  const parsed = parseYamlSafely(manifestText, file);
+function checkDeclaredImports(manifest, locate, file, skill, policy) {
   const anyAllowed = policy.imports.allowed.includes("*");
   const findings = [];
-  imports.forEach((mod, i2) => {
-    const at = parsed.locate(`/permissions/imports/${i2}`, "value");
+  (manifest.permissions?.imports ?? []).forEach((mod, i2) => {
+    const at = locate(`/permissions/imports/${i2}`);
     const where = { file, line: at.line, column: at.column };
     if (policy.imports.forbidden.includes(mod)) {
       findings.push({ rule: "manifest.import-forbidden", severity: "critical", gate: "manifest", skill, ...where, message: `permissions.imports: "${mod}" is forbidden by the policy, whatever a manifest declares` });
@@ -57410,10 +57406,13 @@ function checkManifest(skill, policy) {
       add("manifest.card", "medium", p2, p2.message, cardFile);
     }
   }
-  findings.sort((a, b2) => (a.file ?? "").localeCompare(b2.file ?? "") || (a.line ?? 0) - (b2.line ?? 0) || (a.column ?? 0) - (b2.column ?? 0));
-  if (!schemaOk || findings.some((f) => atLeast(f.severity, "high"))) return { findings };
+  if (!schemaOk || findings.some((f) => atLeast(f.severity, "high"))) return { findings: inFileOrder(findings) };
   const manifest = value;
-  return { manifest, limits: effectiveLimits(manifest.resources, policy).limits, findings };
+  findings.push(...checkDeclaredImports(manifest, (pointer) => parsed.locate(pointer, "value"), file, skill.name, policy));
+  return { manifest, limits: effectiveLimits(manifest.resources, policy).limits, findings: inFileOrder(findings) };
+}
+function inFileOrder(findings) {
+  return findings.sort((a, b2) => (a.file ?? "").localeCompare(b2.file ?? "") || (a.line ?? 0) - (b2.line ?? 0) || (a.column ?? 0) - (b2.column ?? 0));
 }
 
 // src/core/contentHash.ts
@@ -59484,9 +59483,6 @@ async function checkSkills(req) {
       w.findings.push(...m.findings);
       w.manifest = m.manifest;
       w.limits = m.limits;
-      if (m.manifest) {
-        w.findings.push(...checkDeclaredImports(m.manifest, w.files.files.get("skill.yaml").toString("utf8"), name, w.repoPath, req.policy));
-      }
     }
     let info;
     const needSandbox = work.some((w) => w.manifest && w.limits);

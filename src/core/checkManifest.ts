@@ -8,6 +8,7 @@
  * `manifest` and `limits` are set only when no finding of severity high or more was
  * raised: a skill without them cannot be judged further.
  */
+import { checkDeclaredImports } from "./checkDeclaredImports.js";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import skillSchema from "../../schemas/skill.v1.json" with { type: "json" };
@@ -172,9 +173,14 @@ export function checkManifest(skill: SkillFiles, policy: Policy): ManifestResult
     }
   }
 
-  // In file order, as a contributor reads them (a stable sort keeps same-line order).
-  findings.sort((a, b) => (a.file ?? "").localeCompare(b.file ?? "") || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-  if (!schemaOk || findings.some((f) => atLeast(f.severity, "high"))) return { findings };
+  if (!schemaOk || findings.some((f) => atLeast(f.severity, "high"))) return { findings: inFileOrder(findings) };
   const manifest = value as unknown as SkillManifest;
-  return { manifest, limits: effectiveLimits(manifest.resources, policy).limits, findings };
+  // Added after the decision above on purpose: they fail the skill but let the other gates run.
+  findings.push(...checkDeclaredImports(manifest, (pointer) => parsed.locate(pointer, "value"), file, skill.name, policy));
+  return { manifest, limits: effectiveLimits(manifest.resources, policy).limits, findings: inFileOrder(findings) };
+}
+
+/** In file order, as a contributor reads them (a stable sort keeps same-line order). */
+function inFileOrder(findings: Finding[]): Finding[] {
+  return findings.sort((a, b) => (a.file ?? "").localeCompare(b.file ?? "") || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }

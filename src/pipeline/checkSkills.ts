@@ -12,7 +12,6 @@ import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { checkDeclaredImports } from "../core/checkDeclaredImports.js";
 import { checkManifest } from "../core/checkManifest.js";
 import { hashSkill } from "../core/contentHash.js";
 import { decide } from "../core/decide.js";
@@ -114,9 +113,6 @@ export async function checkSkills(req: CheckRequest): Promise<RunReport> {
       w.findings.push(...m.findings);
       w.manifest = m.manifest;
       w.limits = m.limits;
-      if (m.manifest) {
-        w.findings.push(...checkDeclaredImports(m.manifest, w.files.files.get("skill.yaml")!.toString("utf8"), name, w.repoPath, req.policy));
-      }
     }
 
     // The sandbox is needed for every skill with a valid manifest; check it once.

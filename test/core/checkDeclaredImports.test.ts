@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkDeclaredImports } from "../../src/core/checkDeclaredImports.js";
-import type { SkillManifest } from "../../src/core/skillManifest.generated.js";
+import { checkManifest } from "../../src/core/checkManifest.js";
 import { loadPolicy } from "../../src/fs/loadPolicy.js";
 
 const yaml = [
@@ -18,20 +17,28 @@ const yaml = [
   "  - { name: one, input: {} }",
   "",
 ].join("\n");
-const manifest = { permissions: { imports: ["json", "ctypes", "numpy"] } } as unknown as SkillManifest;
+const skill = () => ({
+  name: "imp",
+  repoPath: "skills/imp",
+  files: new Map([["skill.yaml", Buffer.from(yaml)], ["main.py", Buffer.from("def run(input):\n    return {}\n")]]),
+  findings: [],
+});
 
-describe("checkDeclaredImports", () => {
-  it("flags a forbidden import (critical) and one the policy does not allow (high), at their lines", async () => {
-    const policy = await loadPolicy({});
-    const got = checkDeclaredImports(manifest, yaml, "imp", "skills/imp", policy).map((f) => [f.rule, f.severity, f.file, f.line, f.column]);
+describe("declared imports against the policy (manifest gate)", () => {
+  it("flags a forbidden import (critical) and one the policy does not allow (high), at their lines, without stopping the other gates", async () => {
+    const r = checkManifest(skill(), await loadPolicy({}));
+    const got = r.findings.map((f) => [f.rule, f.severity, f.file, f.line, f.column]);
     expect(got).toEqual([
       ["manifest.import-forbidden", "critical", "skills/imp/skill.yaml", 8, 19],
       ["manifest.import-not-allowed", "high", "skills/imp/skill.yaml", 8, 27],
     ]);
+    // The manifest and limits still come back, so the static and dynamic gates run too.
+    expect(r.manifest?.name).toBe("imp");
+    expect(r.limits).toBeDefined();
   });
 
   it("allows anything not forbidden when the policy allows *", async () => {
-    const policy = await loadPolicy({ overrideText: 'imports:\n  allowed: ["*"]\n' });
-    expect(checkDeclaredImports(manifest, yaml, "imp", "skills/imp", policy).map((f) => f.rule)).toEqual(["manifest.import-forbidden"]);
+    const r = checkManifest(skill(), await loadPolicy({ overrideText: 'imports:\n  allowed: ["*"]\n' }));
+    expect(r.findings.map((f) => f.rule)).toEqual(["manifest.import-forbidden"]);
   });
 });

@@ -59454,6 +59454,8 @@ async function checkSkills(req) {
   const emit = req.progress ?? (() => {
   });
   const runErrors = [];
+  const now = req.now ?? /* @__PURE__ */ new Date();
+  const today = now.toISOString().slice(0, 10);
   const runDir = join9(req.workDir, `run-${randomBytes4(6).toString("hex")}`);
   await mkdir3(runDir, { recursive: true, mode: 493 });
   try {
@@ -59510,7 +59512,6 @@ async function checkSkills(req) {
       if (info && req.cache) {
         emit({ skill: w.name, step: "cache" });
         const hit = safeLookup(req.cache, w.repoPath, w.key);
-        const today = (req.now ?? /* @__PURE__ */ new Date()).toISOString().slice(0, 10);
         const expired = hit?.findings.some((f) => f.suppressed && f.suppressed.expires < today);
         if (hit && hit.verdict !== "error" && w.files.findings.length === 0 && !expired) w.cached = hit;
       }
@@ -59557,7 +59558,6 @@ async function checkSkills(req) {
       });
     }
     await runPool(tasks, concurrency);
-    const now = req.now ?? /* @__PURE__ */ new Date();
     const skills = [];
     for (const w of work) {
       if (w.cached) {

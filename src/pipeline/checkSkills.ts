@@ -78,6 +78,9 @@ export async function checkSkills(req: CheckRequest): Promise<RunReport> {
   const policyHash = hashPolicy(req.policy);
   const emit = req.progress ?? (() => {});
   const runErrors: string[] = [];
+  // One clock for the run: cache reuse and the decision see the same day.
+  const now = req.now ?? new Date();
+  const today = now.toISOString().slice(0, 10);
   const runDir = join(req.workDir, `run-${randomBytes(6).toString("hex")}`);
   await mkdir(runDir, { recursive: true, mode: 0o755 });
 
@@ -146,7 +149,6 @@ export async function checkSkills(req: CheckRequest): Promise<RunReport> {
         const hit = safeLookup(req.cache, w.repoPath, w.key);
         // A skill with checkout findings always re-runs: what hygiene refused is not in the hash's files.
         // A suppression that has expired since the verdict was cached makes its finding count again.
-        const today = (req.now ?? new Date()).toISOString().slice(0, 10);
         const expired = hit?.findings.some((f) => f.suppressed && f.suppressed.expires < today);
         if (hit && hit.verdict !== "error" && w.files.findings.length === 0 && !expired) w.cached = hit;
       }
@@ -199,7 +201,6 @@ export async function checkSkills(req: CheckRequest): Promise<RunReport> {
     await runPool(tasks, concurrency);
 
     // 6. decide
-    const now = req.now ?? new Date();
     const skills: SkillReport[] = [];
     for (const w of work) {
       if (w.cached) {

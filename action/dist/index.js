@@ -112,23 +112,23 @@ var require_code = __commonJS({
     };
     exports._Code = _Code;
     exports.nil = new _Code("");
-    function _2(strs, ...args) {
+    function _2(strs, ...args2) {
       const code = [strs[0]];
       let i2 = 0;
-      while (i2 < args.length) {
-        addCodeArg(code, args[i2]);
+      while (i2 < args2.length) {
+        addCodeArg(code, args2[i2]);
         code.push(strs[++i2]);
       }
       return new _Code(code);
     }
     exports._ = _2;
     var plus = new _Code("+");
-    function str(strs, ...args) {
+    function str(strs, ...args2) {
       const expr = [safeStringify(strs[0])];
       let i2 = 0;
-      while (i2 < args.length) {
+      while (i2 < args2.length) {
         expr.push(plus);
-        addCodeArg(expr, args[i2]);
+        addCodeArg(expr, args2[i2]);
         expr.push(plus, safeStringify(strs[++i2]));
       }
       optimize(expr);
@@ -683,10 +683,10 @@ var require_codegen = __commonJS({
       }
     };
     var Func = class extends BlockNode {
-      constructor(name, args, async) {
+      constructor(name, args2, async) {
         super();
         this.name = name;
-        this.args = args;
+        this.args = args2;
         this.async = async;
       }
       render(opts) {
@@ -961,8 +961,8 @@ var require_codegen = __commonJS({
         return this;
       }
       // `function` heading (or definition if funcBody is passed)
-      func(name, args = code_1.nil, async, funcBody) {
-        this._blockNode(new Func(name, args, async));
+      func(name, args2 = code_1.nil, async, funcBody) {
+        this._blockNode(new Func(name, args2, async));
         if (funcBody)
           this.code(funcBody).endFunc();
         return this;
@@ -1056,13 +1056,13 @@ var require_codegen = __commonJS({
     }
     exports.not = not;
     var andCode = mappend(exports.operators.AND);
-    function and(...args) {
-      return args.reduce(andCode);
+    function and(...args2) {
+      return args2.reduce(andCode);
     }
     exports.and = and;
     var orCode = mappend(exports.operators.OR);
-    function or(...args) {
-      return args.reduce(orCode);
+    function or(...args2) {
+      return args2.reduce(orCode);
     }
     exports.or = or;
     function mappend(op) {
@@ -1795,8 +1795,8 @@ var require_code2 = __commonJS({
       ];
       if (it.opts.dynamicRef)
         valCxt.push([names_1.default.dynamicAnchors, names_1.default.dynamicAnchors]);
-      const args = (0, codegen_1._)`${dataAndSchema}, ${gen.object(...valCxt)}`;
-      return context !== codegen_1.nil ? (0, codegen_1._)`${func}.call(${context}, ${args})` : (0, codegen_1._)`${func}(${args})`;
+      const args2 = (0, codegen_1._)`${dataAndSchema}, ${gen.object(...valCxt)}`;
+      return context !== codegen_1.nil ? (0, codegen_1._)`${func}.call(${context}, ${args2})` : (0, codegen_1._)`${func}(${args2})`;
     }
     exports.callValidateCode = callValidateCode;
     var newRegExp = (0, codegen_1._)`new RegExp`;
@@ -15013,7 +15013,7 @@ var require_common = __commonJS({
         let enableOverride = null;
         let namespacesCache;
         let enabledCache;
-        function debug2(...args) {
+        function debug2(...args2) {
           if (!debug2.enabled) {
             return;
           }
@@ -15024,28 +15024,28 @@ var require_common = __commonJS({
           self2.prev = prevTime;
           self2.curr = curr;
           prevTime = curr;
-          args[0] = createDebug.coerce(args[0]);
-          if (typeof args[0] !== "string") {
-            args.unshift("%O");
+          args2[0] = createDebug.coerce(args2[0]);
+          if (typeof args2[0] !== "string") {
+            args2.unshift("%O");
           }
           let index = 0;
-          args[0] = args[0].replace(/%([a-zA-Z%])/g, (match, format) => {
+          args2[0] = args2[0].replace(/%([a-zA-Z%])/g, (match, format) => {
             if (match === "%%") {
               return "%";
             }
             index++;
             const formatter = createDebug.formatters[format];
             if (typeof formatter === "function") {
-              const val = args[index];
+              const val = args2[index];
               match = formatter.call(self2, val);
-              args.splice(index, 1);
+              args2.splice(index, 1);
               index--;
             }
             return match;
           });
-          createDebug.formatArgs.call(self2, args);
+          createDebug.formatArgs.call(self2, args2);
           const logFn = self2.log || createDebug.log;
-          logFn.apply(self2, args);
+          logFn.apply(self2, args2);
         }
         debug2.namespace = namespace;
         debug2.useColors = createDebug.useColors();
@@ -15267,16 +15267,16 @@ var require_browser = __commonJS({
       typeof navigator !== "undefined" && navigator.userAgent && (m = navigator.userAgent.toLowerCase().match(/firefox\/(\d+)/)) && parseInt(m[1], 10) >= 31 || // Double check webkit in userAgent just in case we are in a worker
       typeof navigator !== "undefined" && navigator.userAgent && navigator.userAgent.toLowerCase().match(/applewebkit\/(\d+)/);
     }
-    function formatArgs(args) {
-      args[0] = (this.useColors ? "%c" : "") + this.namespace + (this.useColors ? " %c" : " ") + args[0] + (this.useColors ? "%c " : " ") + "+" + module.exports.humanize(this.diff);
+    function formatArgs(args2) {
+      args2[0] = (this.useColors ? "%c" : "") + this.namespace + (this.useColors ? " %c" : " ") + args2[0] + (this.useColors ? "%c " : " ") + "+" + module.exports.humanize(this.diff);
       if (!this.useColors) {
         return;
       }
       const c3 = "color: " + this.color;
-      args.splice(1, 0, c3, "color: inherit");
+      args2.splice(1, 0, c3, "color: inherit");
       let index = 0;
       let lastC = 0;
-      args[0].replace(/%[a-zA-Z%]/g, (match) => {
+      args2[0].replace(/%[a-zA-Z%]/g, (match) => {
         if (match === "%%") {
           return;
         }
@@ -15285,7 +15285,7 @@ var require_browser = __commonJS({
           lastC = index;
         }
       });
-      args.splice(lastC, 0, c3);
+      args2.splice(lastC, 0, c3);
     }
     exports.log = console.debug || console.log || (() => {
     });
@@ -15566,16 +15566,16 @@ var require_node = __commonJS({
     function useColors() {
       return "colors" in exports.inspectOpts ? Boolean(exports.inspectOpts.colors) : tty.isatty(process.stderr.fd);
     }
-    function formatArgs(args) {
+    function formatArgs(args2) {
       const { namespace: name, useColors: useColors2 } = this;
       if (useColors2) {
         const c3 = this.color;
         const colorCode = "\x1B[3" + (c3 < 8 ? c3 : "8;5;" + c3);
         const prefix = `  ${colorCode};1m${name} \x1B[0m`;
-        args[0] = prefix + args[0].split("\n").join("\n" + prefix);
-        args.push(colorCode + "m+" + module.exports.humanize(this.diff) + "\x1B[0m");
+        args2[0] = prefix + args2[0].split("\n").join("\n" + prefix);
+        args2.push(colorCode + "m+" + module.exports.humanize(this.diff) + "\x1B[0m");
       } else {
-        args[0] = getDate() + name + " " + args[0];
+        args2[0] = getDate() + name + " " + args2[0];
       }
     }
     function getDate() {
@@ -15584,8 +15584,8 @@ var require_node = __commonJS({
       }
       return (/* @__PURE__ */ new Date()).toISOString() + " ";
     }
-    function log(...args) {
-      return process.stderr.write(util.formatWithOptions(exports.inspectOpts, ...args) + "\n");
+    function log(...args2) {
+      return process.stderr.write(util.formatWithOptions(exports.inspectOpts, ...args2) + "\n");
     }
     function save(namespaces) {
       if (namespaces) {
@@ -17836,10 +17836,10 @@ var require_end_of_stream = __commonJS({
       return function() {
         if (called) return;
         called = true;
-        for (var _len = arguments.length, args = new Array(_len), _key = 0; _key < _len; _key++) {
-          args[_key] = arguments[_key];
+        for (var _len = arguments.length, args2 = new Array(_len), _key = 0; _key < _len; _key++) {
+          args2[_key] = arguments[_key];
         }
-        callback.apply(this, args);
+        callback.apply(this, args2);
       };
     }
     function noop() {
@@ -18118,9 +18118,9 @@ var require_from = __commonJS({
     }
     function _asyncToGenerator(fn) {
       return function() {
-        var self2 = this, args = arguments;
+        var self2 = this, args2 = arguments;
         return new Promise(function(resolve2, reject) {
-          var gen = fn.apply(self2, args);
+          var gen = fn.apply(self2, args2);
           function _next(value) {
             asyncGeneratorStep(gen, resolve2, reject, _next, _throw, "next", value);
           }
@@ -20924,12 +20924,12 @@ var require_wrappy = __commonJS({
       });
       return wrapper;
       function wrapper() {
-        var args = new Array(arguments.length);
-        for (var i2 = 0; i2 < args.length; i2++) {
-          args[i2] = arguments[i2];
+        var args2 = new Array(arguments.length);
+        for (var i2 = 0; i2 < args2.length; i2++) {
+          args2[i2] = arguments[i2];
         }
-        var ret = fn.apply(this, args);
-        var cb2 = args[args.length - 1];
+        var ret = fn.apply(this, args2);
+        var cb2 = args2[args2.length - 1];
         if (typeof ret === "function" && ret !== cb2) {
           Object.keys(cb2).forEach(function(k2) {
             ret[k2] = cb2[k2];
@@ -21910,15 +21910,15 @@ var require_exec = __commonJS({
     };
     Exec.prototype.start = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/exec/" + this.id + "/start",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         isStream: true,
         allowEmpty: true,
-        hijack: args.opts.hijack,
-        openStdin: args.opts.stdin,
+        hijack: args2.opts.hijack,
+        openStdin: args2.opts.stdin,
         statusCodes: {
           200: true,
           204: true,
@@ -21926,9 +21926,9 @@ var require_exec = __commonJS({
           409: "container stopped/paused",
           500: "container not running"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -21939,26 +21939,26 @@ var require_exec = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          if (err) return args.callback(err, data);
-          args.callback(err, data);
+          if (err) return args2.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Exec.prototype.resize = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/exec/" + this.id + "/resize?",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           404: "no such exec",
           500: "container not running"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -21969,25 +21969,25 @@ var require_exec = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          if (err) return args.callback(err, data);
-          args.callback(err, data);
+          if (err) return args2.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Exec.prototype.inspect = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/exec/" + this.id + "/json",
         method: "GET",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           404: "no such exec",
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -21998,8 +21998,8 @@ var require_exec = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          if (err) return args.callback(err, data);
-          args.callback(err, data);
+          if (err) return args2.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
@@ -22045,19 +22045,19 @@ var require_container = __commonJS({
     };
     Container.prototype.inspect = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/containers/" + this.id + "/json?",
         method: "GET",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           404: "no such container",
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22068,26 +22068,26 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.rename = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.rename);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.rename);
       var optsf = {
         path: "/containers/" + this.id + "/rename?",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           204: true,
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22098,17 +22098,17 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.update = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.update);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.update);
       var optsf = {
         path: "/containers/" + this.id + "/update",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           204: true,
@@ -22116,9 +22116,9 @@ var require_container = __commonJS({
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22129,25 +22129,25 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.top = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.top);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.top);
       var optsf = {
         path: "/containers/" + this.id + "/top?",
         method: "GET",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22158,24 +22158,24 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.changes = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/containers/" + this.id + "/changes",
         method: "GET",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           404: "no such container",
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22186,25 +22186,25 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.listCheckpoint = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/containers/" + this.id + "/checkpoints?",
         method: "GET",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22215,17 +22215,17 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.deleteCheckpoint = function(checkpoint, opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/containers/" + this.id + "/checkpoints/" + checkpoint + "?",
         method: "DELETE",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           // unofficial, but proxies may return it
@@ -22233,9 +22233,9 @@ var require_container = __commonJS({
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22246,17 +22246,17 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.createCheckpoint = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/containers/" + this.id + "/checkpoints",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         allowEmpty: true,
         statusCodes: {
           200: true,
@@ -22266,9 +22266,9 @@ var require_container = __commonJS({
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22279,17 +22279,17 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.export = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/containers/" + this.id + "/export",
         method: "GET",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         isStream: true,
         statusCodes: {
           200: true,
@@ -22297,7 +22297,7 @@ var require_container = __commonJS({
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22308,17 +22308,17 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.start = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.start);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.start);
       var optsf = {
         path: "/containers/" + this.id + "/start?",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           // unofficial, but proxies may return it
@@ -22327,9 +22327,9 @@ var require_container = __commonJS({
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22340,26 +22340,26 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.pause = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.pause);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.pause);
       var optsf = {
         path: "/containers/" + this.id + "/pause",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           // unofficial, but proxies may return it
           204: true,
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22370,17 +22370,17 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.unpause = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.unpause);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.unpause);
       var optsf = {
         path: "/containers/" + this.id + "/unpause",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           // unofficial, but proxies may return it
@@ -22388,9 +22388,9 @@ var require_container = __commonJS({
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22401,17 +22401,17 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.exec = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.exec);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.exec);
       var optsf = {
         path: "/containers/" + this.id + "/exec",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           // unofficial, but proxies may return it
@@ -22420,9 +22420,9 @@ var require_container = __commonJS({
           409: "container stopped/paused",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22433,19 +22433,19 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          if (err) return args.callback(err, data);
-          args.callback(err, new Exec(self2.modem, data.Id));
+          if (err) return args2.callback(err, data);
+          args2.callback(err, new Exec(self2.modem, data.Id));
         });
       }
     };
     Container.prototype.commit = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.commit);
-      args.opts.container = this.id;
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.commit);
+      args2.opts.container = this.id;
       var optsf = {
         path: "/commit?",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           // unofficial, but proxies may return it
@@ -22453,9 +22453,9 @@ var require_container = __commonJS({
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22466,17 +22466,17 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.stop = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.stop);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.stop);
       var optsf = {
         path: "/containers/" + this.id + "/stop?",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           // unofficial, but proxies may return it
@@ -22485,9 +22485,9 @@ var require_container = __commonJS({
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22498,17 +22498,17 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.restart = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.restart);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.restart);
       var optsf = {
         path: "/containers/" + this.id + "/restart?",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           // unofficial, but proxies may return it
@@ -22516,9 +22516,9 @@ var require_container = __commonJS({
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22529,17 +22529,17 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.kill = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.kill);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.kill);
       var optsf = {
         path: "/containers/" + this.id + "/kill?",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           // unofficial, but proxies may return it
@@ -22547,9 +22547,9 @@ var require_container = __commonJS({
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22560,26 +22560,26 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.resize = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.resize);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.resize);
       var optsf = {
         path: "/containers/" + this.id + "/resize?",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           400: "bad parameter",
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22590,28 +22590,28 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.attach = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.attach);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.attach);
       var optsf = {
         path: "/containers/" + this.id + "/attach?",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         isStream: true,
-        hijack: args.opts.hijack,
-        openStdin: args.opts.stdin,
+        hijack: args2.opts.hijack,
+        openStdin: args2.opts.stdin,
         statusCodes: {
           200: true,
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, stream) {
             if (err) {
@@ -22622,26 +22622,26 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, stream) {
-          args.callback(err, stream);
+          args2.callback(err, stream);
         });
       }
     };
     Container.prototype.wait = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.wait);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.wait);
       var optsf = {
         path: "/containers/" + this.id + "/wait?",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           400: "bad parameter",
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22652,17 +22652,17 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.remove = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.remove);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.remove);
       var optsf = {
         path: "/containers/" + this.id + "?",
         method: "DELETE",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           // unofficial, but proxies may return it
@@ -22671,9 +22671,9 @@ var require_container = __commonJS({
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22684,27 +22684,27 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.copy = function(opts, callback) {
       var self2 = this;
       console.log("container.copy is deprecated since Docker v1.8.x");
-      var args = util.processArgs(opts, callback, this.defaultOptions.copy);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.copy);
       var optsf = {
         path: "/containers/" + this.id + "/copy",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         isStream: true,
         statusCodes: {
           200: true,
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22715,17 +22715,17 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.getArchive = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.getArchive);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.getArchive);
       var optsf = {
         path: "/containers/" + this.id + "/archive?",
         method: "GET",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         isStream: true,
         statusCodes: {
           200: true,
@@ -22733,9 +22733,9 @@ var require_container = __commonJS({
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22746,17 +22746,17 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.infoArchive = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.infoArchive);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.infoArchive);
       var optsf = {
         path: "/containers/" + this.id + "/archive?",
         method: "HEAD",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         isStream: true,
         statusCodes: {
           200: true,
@@ -22764,9 +22764,9 @@ var require_container = __commonJS({
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22777,18 +22777,18 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.putArchive = function(file, opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.putArchive);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.putArchive);
       var optsf = {
         path: "/containers/" + this.id + "/archive?",
         method: "PUT",
         file,
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           400: "client error, bad parameters",
@@ -22796,9 +22796,9 @@ var require_container = __commonJS({
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22809,26 +22809,26 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.logs = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.log);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.log);
       var optsf = {
         path: "/containers/" + this.id + "/logs?",
         method: "GET",
-        abortSignal: args.opts.abortSignal,
-        isStream: args.opts.follow || false,
+        abortSignal: args2.opts.abortSignal,
+        isStream: args2.opts.follow || false,
         statusCodes: {
           200: true,
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22839,30 +22839,30 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Container.prototype.stats = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.stats);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.stats);
       var isStream = true;
-      if (args.opts.stream === false) {
+      if (args2.opts.stream === false) {
         isStream = false;
       }
       var optsf = {
         path: "/containers/" + this.id + "/stats?",
         method: "GET",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         isStream,
         statusCodes: {
           200: true,
           404: "no such container",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -22873,7 +22873,7 @@ var require_container = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
@@ -22893,19 +22893,19 @@ var require_image = __commonJS({
       return this;
     };
     Image.prototype.inspect = function(opts, callback) {
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var self2 = this;
       var opts = {
         path: "/images/" + this.name + "/json",
         method: "GET",
-        options: args.opts,
+        options: args2.opts,
         statusCodes: {
           200: true,
           404: "no such image",
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
@@ -22916,13 +22916,13 @@ var require_image = __commonJS({
         });
       } else {
         this.modem.dial(opts, function(err, data) {
-          if (err) return args.callback(err, data);
-          args.callback(err, data);
+          if (err) return args2.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Image.prototype.distribution = function(opts, callback) {
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var self2 = this;
       var fopts = {
         path: "/distribution/" + this.name + "/json",
@@ -22932,9 +22932,9 @@ var require_image = __commonJS({
           401: "no such image",
           500: "server error"
         },
-        authconfig: args.opts ? args.opts.authconfig : void 0
+        authconfig: args2.opts ? args2.opts.authconfig : void 0
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(fopts, function(err, data) {
             if (err) {
@@ -22945,8 +22945,8 @@ var require_image = __commonJS({
         });
       } else {
         this.modem.dial(fopts, function(err, data) {
-          if (err) return args.callback(err, data);
-          args.callback(err, data);
+          if (err) return args2.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
@@ -23006,17 +23006,17 @@ var require_image = __commonJS({
     };
     Image.prototype.push = function(opts, callback, auth) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var isStream = true;
-      if (args.opts.stream === false) {
+      if (args2.opts.stream === false) {
         isStream = false;
       }
       var optsf = {
         path: "/images/" + this.name + "/push?",
         method: "POST",
-        options: args.opts,
-        authconfig: args.opts.authconfig || auth,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        authconfig: args2.opts.authconfig || auth,
+        abortSignal: args2.opts.abortSignal,
         isStream,
         statusCodes: {
           200: true,
@@ -23074,20 +23074,20 @@ var require_image = __commonJS({
     };
     Image.prototype.remove = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/images/" + this.name + "?",
         method: "DELETE",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           404: "no such image",
           409: "conflict",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23098,7 +23098,7 @@ var require_image = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
@@ -23119,18 +23119,18 @@ var require_volume = __commonJS({
     };
     Volume.prototype.inspect = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/volumes/" + this.name,
         method: "GET",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           404: "no such volume",
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23141,26 +23141,26 @@ var require_volume = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Volume.prototype.remove = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/volumes/" + this.name,
         method: "DELETE",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           204: true,
           404: "no such volume",
           409: "conflict",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23171,7 +23171,7 @@ var require_volume = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
@@ -23192,7 +23192,7 @@ var require_network = __commonJS({
     };
     Network.prototype.inspect = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var opts = {
         path: "/networks/" + this.id + "?",
         method: "GET",
@@ -23201,9 +23201,9 @@ var require_network = __commonJS({
           404: "no such network",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
@@ -23214,17 +23214,17 @@ var require_network = __commonJS({
         });
       } else {
         this.modem.dial(opts, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Network.prototype.remove = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/networks/" + this.id,
         method: "DELETE",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           204: true,
@@ -23232,9 +23232,9 @@ var require_network = __commonJS({
           409: "conflict",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23245,26 +23245,26 @@ var require_network = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Network.prototype.connect = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/networks/" + this.id + "/connect",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           201: true,
           404: "network or container is not found",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23275,26 +23275,26 @@ var require_network = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Network.prototype.disconnect = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/networks/" + this.id + "/disconnect",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           201: true,
           404: "network or container is not found",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23305,7 +23305,7 @@ var require_network = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
@@ -23326,18 +23326,18 @@ var require_service = __commonJS({
     };
     Service.prototype.inspect = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/services/" + this.id,
         method: "GET",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           404: "no such service",
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23348,17 +23348,17 @@ var require_service = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Service.prototype.remove = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/services/" + this.id,
         method: "DELETE",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           204: true,
@@ -23366,7 +23366,7 @@ var require_service = __commonJS({
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23377,7 +23377,7 @@ var require_service = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
@@ -23423,21 +23423,21 @@ var require_service = __commonJS({
     };
     Service.prototype.logs = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, {});
+      var args2 = util.processArgs(opts, callback, {});
       var optsf = {
         path: "/services/" + this.id + "/logs?",
         method: "GET",
-        abortSignal: args.opts.abortSignal,
-        isStream: args.opts.follow || false,
+        abortSignal: args2.opts.abortSignal,
+        isStream: args2.opts.follow || false,
         statusCodes: {
           200: true,
           404: "no such service",
           500: "server error",
           503: "node is not part of a swarm"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23448,7 +23448,7 @@ var require_service = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
@@ -23470,18 +23470,18 @@ var require_plugin = __commonJS({
     };
     Plugin.prototype.inspect = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/plugins/" + this.name + "/json",
         method: "GET",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           404: "plugin is not installed",
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23492,25 +23492,25 @@ var require_plugin = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Plugin.prototype.remove = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/plugins/" + this.name + "?",
         method: "DELETE",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           404: "plugin is not installed",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23521,27 +23521,27 @@ var require_plugin = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          if (err) return args.callback(err, data);
-          args.callback(err, data);
+          if (err) return args2.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Plugin.prototype.privileges = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/plugins/privileges?",
         method: "GET",
         options: {
           "remote": this.remote
         },
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23552,25 +23552,25 @@ var require_plugin = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Plugin.prototype.pull = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
-      if (args.opts._query && !args.opts._query.name) {
-        args.opts._query.name = this.name;
+      var args2 = util.processArgs(opts, callback);
+      if (args2.opts._query && !args2.opts._query.name) {
+        args2.opts._query.name = this.name;
       }
-      if (args.opts._query && !args.opts._query.remote) {
-        args.opts._query.remote = this.remote;
+      if (args2.opts._query && !args2.opts._query.remote) {
+        args2.opts._query.remote = this.remote;
       }
       var optsf = {
         path: "/plugins/pull?",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         isStream: true,
-        options: args.opts,
+        options: args2.opts,
         statusCodes: {
           200: true,
           // unofficial, but proxies may return it
@@ -23578,7 +23578,7 @@ var require_plugin = __commonJS({
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23589,24 +23589,24 @@ var require_plugin = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Plugin.prototype.enable = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/plugins/" + this.name + "/enable?",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23617,24 +23617,24 @@ var require_plugin = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Plugin.prototype.disable = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/plugins/" + this.name + "/disable",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23645,25 +23645,25 @@ var require_plugin = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Plugin.prototype.push = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/plugins/" + this.name + "/push",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           404: "plugin not installed",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23674,26 +23674,26 @@ var require_plugin = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Plugin.prototype.configure = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/plugins/" + this.name + "/set",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           204: true,
           404: "plugin not installed",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23704,7 +23704,7 @@ var require_plugin = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
@@ -23760,11 +23760,11 @@ var require_secret = __commonJS({
     };
     Secret.prototype.inspect = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/secrets/" + this.id,
         method: "GET",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           404: "secret not found",
@@ -23772,7 +23772,7 @@ var require_secret = __commonJS({
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23783,7 +23783,7 @@ var require_secret = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
@@ -23820,20 +23820,20 @@ var require_secret = __commonJS({
     };
     Secret.prototype.remove = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/secrets/" + this.id,
         method: "DELETE",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           204: true,
           404: "secret not found",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23844,7 +23844,7 @@ var require_secret = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
@@ -23865,11 +23865,11 @@ var require_config = __commonJS({
     };
     Config.prototype.inspect = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/configs/" + this.id,
         method: "GET",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           404: "config not found",
@@ -23877,7 +23877,7 @@ var require_config = __commonJS({
           503: "node is not part of a swarm"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23888,26 +23888,26 @@ var require_config = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Config.prototype.update = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/configs/" + this.id + "/update?",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           404: "config not found",
           500: "server error",
           503: "node is not part of a swarm"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23918,17 +23918,17 @@ var require_config = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Config.prototype.remove = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/configs/" + this.id,
         method: "DELETE",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           204: true,
@@ -23936,9 +23936,9 @@ var require_config = __commonJS({
           500: "server error",
           503: "node is not part of a swarm"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23949,7 +23949,7 @@ var require_config = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
@@ -23973,18 +23973,18 @@ var require_task = __commonJS({
     };
     Task.prototype.inspect = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/tasks/" + this.id,
         method: "GET",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           404: "unknown task",
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -23995,18 +23995,18 @@ var require_task = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Task.prototype.logs = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.log);
+      var args2 = util.processArgs(opts, callback, this.defaultOptions.log);
       var optsf = {
         path: "/tasks/" + this.id + "/logs?",
         method: "GET",
-        abortSignal: args.opts.abortSignal,
-        isStream: args.opts.follow || false,
+        abortSignal: args2.opts.abortSignal,
+        isStream: args2.opts.follow || false,
         statusCodes: {
           101: true,
           200: true,
@@ -24014,9 +24014,9 @@ var require_task = __commonJS({
           500: "server error",
           503: "node is not part of a swarm"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -24027,7 +24027,7 @@ var require_task = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
@@ -24048,18 +24048,18 @@ var require_node3 = __commonJS({
     };
     Node.prototype.inspect = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/nodes/" + this.id,
         method: "GET",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           404: "no such node",
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -24070,7 +24070,7 @@ var require_node3 = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
@@ -24108,19 +24108,19 @@ var require_node3 = __commonJS({
     };
     Node.prototype.remove = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/nodes/" + this.id + "?",
         method: "DELETE",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           404: "no such node",
           500: "server error"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -24131,7 +24131,7 @@ var require_node3 = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
@@ -24336,7 +24336,7 @@ var require_logging = __commonJS({
       _logVerbosity = verbosity;
     };
     exports.setLoggerVerbosity = setLoggerVerbosity;
-    var log = (severity, ...args) => {
+    var log = (severity, ...args2) => {
       let logFunction;
       if (severity >= _logVerbosity) {
         switch (severity) {
@@ -24354,7 +24354,7 @@ var require_logging = __commonJS({
           logFunction = _logger.error;
         }
         if (logFunction) {
-          logFunction.bind(_logger)(...args);
+          logFunction.bind(_logger)(...args2);
         }
       }
     };
@@ -28509,8 +28509,8 @@ var require_make_client = __commonJS({
       return ServiceClientImpl;
     }
     function partial(fn, path3, serialize, deserialize) {
-      return function(...args) {
-        return fn.call(this, path3, serialize, deserialize, ...args);
+      return function(...args2) {
+        return fn.call(this, path3, serialize, deserialize, ...args2);
       };
     }
     function isProtobufTypeDefinition(obj) {
@@ -29093,11 +29093,11 @@ var require_eventemitter = __commonJS({
     EventEmitter2.prototype.emit = function emit(evt) {
       var listeners = this._listeners[evt];
       if (listeners) {
-        var args = [], i2 = 1;
+        var args2 = [], i2 = 1;
         for (; i2 < arguments.length; )
-          args.push(arguments[i2++]);
+          args2.push(arguments[i2++]);
         for (i2 = 0; i2 < listeners.length; )
-          listeners[i2].fn.apply(listeners[i2++].ctx, args);
+          listeners[i2].fn.apply(listeners[i2++].ctx, args2);
       }
       return this;
     };
@@ -50022,19 +50022,19 @@ var require_docker = __commonJS({
     };
     Docker.prototype.listContainers = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/containers/json?",
         method: "GET",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           400: "bad parameter",
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50045,25 +50045,25 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.listImages = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/images/json?",
         method: "GET",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           400: "bad parameter",
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50074,18 +50074,18 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.getImages = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/images/get?",
         method: "GET",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         isStream: true,
         statusCodes: {
           200: true,
@@ -50093,7 +50093,7 @@ var require_docker = __commonJS({
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50104,24 +50104,24 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.listServices = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/services?",
         method: "GET",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50132,18 +50132,18 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.listNodes = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/nodes?",
         method: "GET",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           400: "bad parameter",
@@ -50152,7 +50152,7 @@ var require_docker = __commonJS({
           503: "node is not part of a swarm"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50163,24 +50163,24 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.listTasks = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/tasks?",
         method: "GET",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50191,18 +50191,18 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.createSecret = function(opts, callback) {
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var self2 = this;
       var optsf = {
         path: "/secrets/create?",
         method: "POST",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           // unofficial, but proxies may return it
@@ -50212,7 +50212,7 @@ var require_docker = __commonJS({
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50223,19 +50223,19 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          if (err) return args.callback(err, data);
-          args.callback(err, self2.getSecret(data.ID));
+          if (err) return args2.callback(err, data);
+          args2.callback(err, self2.getSecret(data.ID));
         });
       }
     };
     Docker.prototype.createConfig = function(opts, callback) {
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var self2 = this;
       var optsf = {
         path: "/configs/create?",
         method: "POST",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           // unofficial, but proxies may return it
@@ -50245,7 +50245,7 @@ var require_docker = __commonJS({
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50256,25 +50256,25 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          if (err) return args.callback(err, data);
-          args.callback(err, self2.getConfig(data.ID));
+          if (err) return args2.callback(err, data);
+          args2.callback(err, self2.getConfig(data.ID));
         });
       }
     };
     Docker.prototype.listSecrets = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/secrets?",
         method: "GET",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50285,24 +50285,24 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.listConfigs = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/configs?",
         method: "GET",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50313,18 +50313,18 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.createPlugin = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/plugins/create?",
         method: "POST",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           // unofficial, but proxies may return it
@@ -50332,36 +50332,36 @@ var require_docker = __commonJS({
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(self2.getPlugin(args.opts.name));
+            resolve2(self2.getPlugin(args2.opts.name));
           });
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          if (err) return args.callback(err, data);
-          args.callback(err, self2.getPlugin(args.opts.name));
+          if (err) return args2.callback(err, data);
+          args2.callback(err, self2.getPlugin(args2.opts.name));
         });
       }
     };
     Docker.prototype.listPlugins = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/plugins?",
         method: "GET",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50372,24 +50372,24 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.pruneImages = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/images/prune?",
         method: "POST",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50400,23 +50400,23 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.pruneBuilder = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/build/prune",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50427,24 +50427,24 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.pruneContainers = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/containers/prune?",
         method: "POST",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50455,24 +50455,24 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.pruneVolumes = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/volumes/prune?",
         method: "POST",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50483,24 +50483,24 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.pruneNetworks = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/networks/prune?",
         method: "POST",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50511,19 +50511,19 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.createVolume = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/volumes/create?",
         method: "POST",
         allowEmpty: true,
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           // unofficial, but proxies may return it
@@ -50531,7 +50531,7 @@ var require_docker = __commonJS({
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50542,8 +50542,8 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          if (err) return args.callback(err, data);
-          args.callback(err, self2.getVolume(data.Name));
+          if (err) return args2.callback(err, data);
+          args2.callback(err, self2.getVolume(data.Name));
         });
       }
     };
@@ -50586,19 +50586,19 @@ var require_docker = __commonJS({
     };
     Docker.prototype.listVolumes = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/volumes?",
         method: "GET",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           400: "bad parameter",
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50609,18 +50609,18 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.createNetwork = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/networks/create?",
         method: "POST",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           // unofficial, but proxies may return it
@@ -50629,7 +50629,7 @@ var require_docker = __commonJS({
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50640,26 +50640,26 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          if (err) return args.callback(err, data);
-          args.callback(err, self2.getNetwork(data.Id));
+          if (err) return args2.callback(err, data);
+          args2.callback(err, self2.getNetwork(data.Id));
         });
       }
     };
     Docker.prototype.listNetworks = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/networks?",
         method: "GET",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           400: "bad parameter",
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50670,7 +50670,7 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
@@ -50704,17 +50704,17 @@ var require_docker = __commonJS({
     };
     Docker.prototype.info = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var opts = {
         path: "/info",
         method: "GET",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
@@ -50725,23 +50725,23 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(opts, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.version = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var opts = {
         path: "/version",
         method: "GET",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
@@ -50752,23 +50752,23 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(opts, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.ping = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/_ping",
         method: "GET",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50779,23 +50779,23 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.df = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/system/df",
         method: "GET",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50806,25 +50806,25 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.getEvents = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/events?",
         method: "GET",
-        options: args.opts,
-        abortSignal: args.opts.abortSignal,
+        options: args2.opts,
+        abortSignal: args2.opts.abortSignal,
         isStream: true,
         statusCodes: {
           200: true,
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -50835,28 +50835,28 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.pull = function(repoTag, opts, callback, auth) {
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var imageSrc = util.parseRepositoryTag(repoTag);
-      args.opts.fromImage = imageSrc.repository;
-      args.opts.tag = imageSrc.tag || "latest";
-      var argsf = [args.opts, args.callback];
+      args2.opts.fromImage = imageSrc.repository;
+      args2.opts.tag = imageSrc.tag || "latest";
+      var argsf = [args2.opts, args2.callback];
       if (auth) {
-        argsf = [auth, args.opts, args.callback];
+        argsf = [auth, args2.opts, args2.callback];
       }
       return this.createImage.apply(this, argsf);
     };
     Docker.prototype.pullAll = function(repoTag, opts, callback, auth) {
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var imageSrc = util.parseRepositoryTag(repoTag);
-      args.opts.fromImage = imageSrc.repository;
-      var argsf = [args.opts, args.callback];
+      args2.opts.fromImage = imageSrc.repository;
+      var argsf = [args2.opts, args2.callback];
       if (auth) {
-        argsf = [auth, args.opts, args.callback];
+        argsf = [auth, args2.opts, args2.callback];
       }
       return this.createImage.apply(this, argsf);
     };
@@ -50998,19 +50998,19 @@ var require_docker = __commonJS({
     };
     Docker.prototype.swarmInit = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/swarm/init",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           400: "bad parameter",
           406: "node is already part of a Swarm"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -51021,25 +51021,25 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.swarmJoin = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/swarm/join",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           400: "bad parameter",
           406: "node is already part of a Swarm"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -51050,24 +51050,24 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.swarmLeave = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/swarm/leave?",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           406: "node is not part of a Swarm"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -51078,25 +51078,25 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.swarmUpdate = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/swarm/update?",
         method: "POST",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           400: "bad parameter",
           406: "node is already part of a Swarm"
         },
-        options: args.opts
+        options: args2.opts
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -51107,24 +51107,24 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
     Docker.prototype.swarmInspect = function(opts, callback) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args2 = util.processArgs(opts, callback);
       var optsf = {
         path: "/swarm",
         method: "GET",
-        abortSignal: args.opts.abortSignal,
+        abortSignal: args2.opts.abortSignal,
         statusCodes: {
           200: true,
           406: "This node is not a swarm manager",
           500: "server error"
         }
       };
-      if (args.callback === void 0) {
+      if (args2.callback === void 0) {
         return new this.modem.Promise(function(resolve2, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
@@ -51135,7 +51135,7 @@ var require_docker = __commonJS({
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          args.callback(err, data);
+          args2.callback(err, data);
         });
       }
     };
@@ -52803,29 +52803,29 @@ function appendTaskOptions(options, commands = []) {
     return commands2;
   }, commands);
 }
-function getTrailingOptions(args, initialPrimitive = 0, objectOnly = false) {
+function getTrailingOptions(args2, initialPrimitive = 0, objectOnly = false) {
   const command = [];
-  for (let i2 = 0, max = initialPrimitive < 0 ? args.length : initialPrimitive; i2 < max; i2++) {
-    if ("string|number".includes(typeof args[i2])) {
-      command.push(String(args[i2]));
+  for (let i2 = 0, max = initialPrimitive < 0 ? args2.length : initialPrimitive; i2 < max; i2++) {
+    if ("string|number".includes(typeof args2[i2])) {
+      command.push(String(args2[i2]));
     }
   }
-  appendTaskOptions(trailingOptionsArgument(args), command);
+  appendTaskOptions(trailingOptionsArgument(args2), command);
   if (!objectOnly) {
-    command.push(...trailingArrayArgument(args));
+    command.push(...trailingArrayArgument(args2));
   }
   return command;
 }
-function trailingArrayArgument(args) {
-  const hasTrailingCallback = typeof last(args) === "function";
-  return asStringArray(filterType(last(args, hasTrailingCallback ? 1 : 0), filterArray, []));
+function trailingArrayArgument(args2) {
+  const hasTrailingCallback = typeof last(args2) === "function";
+  return asStringArray(filterType(last(args2, hasTrailingCallback ? 1 : 0), filterArray, []));
 }
-function trailingOptionsArgument(args) {
-  const hasTrailingCallback = filterFunction(last(args));
-  return filterType(last(args, hasTrailingCallback ? 1 : 0), filterPlainObject);
+function trailingOptionsArgument(args2) {
+  const hasTrailingCallback = filterFunction(last(args2));
+  return filterType(last(args2, hasTrailingCallback ? 1 : 0), filterPlainObject);
 }
-function trailingFunctionArgument(args, includeNoop = true) {
-  const callback = asFunction(last(args));
+function trailingFunctionArgument(args2, includeNoop = true) {
+  const callback = asFunction(last(args2));
   return includeNoop || isUserFunction(callback) ? callback : void 0;
 }
 var init_task_options = __esm2({
@@ -53505,15 +53505,15 @@ function createLog() {
 }
 function prefixedLogger(to, prefix, forward) {
   if (!prefix || !String(prefix).replace(/\s*/, "")) {
-    return !forward ? to : (message, ...args) => {
-      to(message, ...args);
-      forward(message, ...args);
+    return !forward ? to : (message, ...args2) => {
+      to(message, ...args2);
+      forward(message, ...args2);
     };
   }
-  return (message, ...args) => {
-    to(`%s ${message}`, prefix, ...args);
+  return (message, ...args2) => {
+    to(`%s ${message}`, prefix, ...args2);
     if (forward) {
-      forward(message, ...args);
+      forward(message, ...args2);
     }
   };
 }
@@ -53710,18 +53710,18 @@ var init_git_executor_chain = __esm2({
       }
       async attemptRemoteTask(task, logger) {
         const binary = this._plugins.exec("spawn.binary", "", pluginContext(task, task.commands));
-        const args = this._plugins.exec("spawn.args", [...task.commands], {
+        const args2 = this._plugins.exec("spawn.args", [...task.commands], {
           ...pluginContext(task, task.commands),
           env: { ...this.env }
         });
         const raw = await this.gitResponse(
           task,
           binary,
-          args,
+          args2,
           this.outputHandler,
           logger.step("SPAWN")
         );
-        const outputStreams = await this.handleTaskData(task, args, raw, logger.step("HANDLE"));
+        const outputStreams = await this.handleTaskData(task, args2, raw, logger.step("HANDLE"));
         logger(`passing response to task's parser as a %s`, task.format);
         if (isBufferTask(task)) {
           return callTaskParser(task.parser, outputStreams);
@@ -53732,7 +53732,7 @@ var init_git_executor_chain = __esm2({
         logger(`empty task bypassing child process to call to task's parser`);
         return task.parser(this);
       }
-      handleTaskData(task, args, result, logger) {
+      handleTaskData(task, args2, result, logger) {
         const { exitCode, rejection, stdOut, stdErr } = result;
         return new Promise((done, fail2) => {
           logger(`Preparing to handle process response exitCode=%d stdOut=`, exitCode);
@@ -53740,7 +53740,7 @@ var init_git_executor_chain = __esm2({
             "task.error",
             { error: rejection },
             {
-              ...pluginContext(task, args),
+              ...pluginContext(task, args2),
               ...result
             }
           );
@@ -53775,7 +53775,7 @@ var init_git_executor_chain = __esm2({
           done(new GitOutputStreams(Buffer.concat(stdOut), Buffer.concat(stdErr)));
         });
       }
-      async gitResponse(task, command, args, outputHandler, logger) {
+      async gitResponse(task, command, args2, outputHandler, logger) {
         const outputLogger = logger.sibling("output");
         const spawnOptions = this._plugins.exec(
           "spawn.options",
@@ -53789,9 +53789,9 @@ var init_git_executor_chain = __esm2({
         return new Promise((done) => {
           const stdOut = [];
           const stdErr = [];
-          logger.info(`%s %o`, command, args);
+          logger.info(`%s %o`, command, args2);
           logger("%O", spawnOptions);
-          let rejection = this._beforeSpawn(task, args);
+          let rejection = this._beforeSpawn(task, args2);
           if (rejection) {
             return done({
               stdOut,
@@ -53801,12 +53801,12 @@ var init_git_executor_chain = __esm2({
             });
           }
           this._plugins.exec("spawn.before", void 0, {
-            ...pluginContext(task, args),
+            ...pluginContext(task, args2),
             kill(reason2) {
               rejection = reason2 || rejection;
             }
           });
-          const spawned = spawn(command, args, spawnOptions);
+          const spawned = spawn(command, args2, spawnOptions);
           spawned.stdout.on(
             "data",
             onDataReceived(stdOut, "stdOut", logger, outputLogger.step("stdOut"))
@@ -53818,10 +53818,10 @@ var init_git_executor_chain = __esm2({
           spawned.on("error", onErrorReceived(stdErr, logger));
           if (outputHandler) {
             logger(`Passing child process stdOut/stdErr to custom outputHandler`);
-            outputHandler(command, spawned.stdout, spawned.stderr, [...args]);
+            outputHandler(command, spawned.stdout, spawned.stderr, [...args2]);
           }
           this._plugins.exec("spawn.after", void 0, {
-            ...pluginContext(task, args),
+            ...pluginContext(task, args2),
             spawned,
             close(exitCode, reason2) {
               done({
@@ -53841,10 +53841,10 @@ var init_git_executor_chain = __esm2({
           });
         });
       }
-      _beforeSpawn(task, args) {
+      _beforeSpawn(task, args2) {
         let rejection;
         this._plugins.exec("spawn.before", void 0, {
-          ...pluginContext(task, args),
+          ...pluginContext(task, args2),
           kill(reason2) {
             rejection = reason2 || rejection;
           }
@@ -53938,8 +53938,8 @@ var init_change_working_directory = __esm2({
     init_task();
   }
 });
-function checkoutTask(args) {
-  const commands = ["checkout", ...args];
+function checkoutTask(args2) {
+  const commands = ["checkout", ...args2];
   if (commands[1] === "-b" && commands.includes("-B")) {
     commands[1] = remove(commands, "-B");
   }
@@ -55298,11 +55298,11 @@ var init_version = __esm2({
     ];
   }
 });
-function createCloneTask(api, task, repoPath, ...args) {
+function createCloneTask(api, task, repoPath, ...args2) {
   if (!filterString(repoPath)) {
     return configurationErrorTask(`git.${api}() requires a string 'repoPath'`);
   }
-  return task(repoPath, filterType(args[0], filterString), getTrailingOptions(arguments));
+  return task(repoPath, filterType(args2[0], filterString), getTrailingOptions(arguments));
 }
 function clone_default() {
   return {
@@ -56367,13 +56367,13 @@ var require_git = __commonJS2({
     Git2.prototype.submoduleAdd = function(repo, path3, then) {
       return this._runTask(addSubModuleTask2(repo, path3), trailingFunctionArgument2(arguments));
     };
-    Git2.prototype.submoduleUpdate = function(args, then) {
+    Git2.prototype.submoduleUpdate = function(args2, then) {
       return this._runTask(
         updateSubModuleTask2(getTrailingOptions2(arguments, true)),
         trailingFunctionArgument2(arguments)
       );
     };
-    Git2.prototype.submoduleInit = function(args, then) {
+    Git2.prototype.submoduleInit = function(args2, then) {
       return this._runTask(
         initSubModuleTask2(getTrailingOptions2(arguments, true)),
         trailingFunctionArgument2(arguments)
@@ -56447,10 +56447,10 @@ var require_git = __commonJS2({
     Git2.prototype.binaryCatFile = function() {
       return this._catFile("buffer", arguments);
     };
-    Git2.prototype._catFile = function(format, args) {
-      var handler = trailingFunctionArgument2(args);
+    Git2.prototype._catFile = function(format, args2) {
+      var handler = trailingFunctionArgument2(args2);
       var command = ["cat-file"];
-      var options = args[0];
+      var options = args2[0];
       if (typeof options === "string") {
         return this._runTask(
           configurationErrorTask2("Git.catFile: options must be supplied as an array of strings"),
@@ -56585,13 +56585,13 @@ function abortPlugin(signal) {
 function blockUnsafeOperationsPlugin(options = {}) {
   return {
     type: "spawn.args",
-    action(args, { env }) {
-      for (const vulnerability of ne(args, env)) {
+    action(args2, { env }) {
+      for (const vulnerability of ne(args2, env)) {
         if (options[vulnerability.category] !== true) {
           throw new GitPluginError(void 0, "unsafe", vulnerability.message);
         }
       }
-      return args;
+      return args2;
     }
   };
 }
@@ -56799,11 +56799,11 @@ function progressMonitorPlugin(progress) {
   };
   const onArgs = {
     type: "spawn.args",
-    action(args, context) {
+    action(args2, context) {
       if (!progressMethods.includes(context.method)) {
-        return args;
+        return args2;
       }
-      return including(args, progressCommand);
+      return including(args2, progressCommand);
     }
   };
   return [onArgs, onProgress];
@@ -56861,8 +56861,8 @@ function suffixPathsPlugin() {
     action(data) {
       const prefix = [];
       let suffix;
-      function append2(args) {
-        (suffix = suffix || []).push(...args);
+      function append2(args2) {
+        (suffix = suffix || []).push(...args2);
       }
       for (let i2 = 0; i2 < data.length; i2++) {
         const param = data[i2];
@@ -58307,11 +58307,11 @@ function parseLine(st, line) {
     if (nm && SOCKET_WRITES.has(nm[1])) socketWrite(st, pid, rest.slice(e + 3 + nm[0].length), raw);
   }
 }
-function exit(st, pid, name, args, ret, ok, raw) {
-  const a = splitArgs(args);
-  noteCwd(st, pid, args);
-  if (STAT_NAMES.has(name) && args.includes(MARKER_PREFIX)) {
-    const m = /\/__skillgate_marker__\/begin\/(\d+)/.exec(args);
+function exit(st, pid, name, args2, ret, ok, raw) {
+  const a = splitArgs(args2);
+  noteCwd(st, pid, args2);
+  if (STAT_NAMES.has(name) && args2.includes(MARKER_PREFIX)) {
+    const m = /\/__skillgate_marker__\/begin\/(\d+)/.exec(args2);
     if (m) st.events.push({ kind: "marker", pid, example: Number(m[1]), raw });
     return;
   }
@@ -58379,7 +58379,7 @@ function exit(st, pid, name, args, ret, ok, raw) {
     case "connect":
     case "bind":
     case "sendto": {
-      const sa = sockaddr(args);
+      const sa = sockaddr(args2);
       if (sa) {
         st.events.push({ kind: name, pid, ...sa, ok, raw });
         if (name === "connect") rememberPeer(st, pid, a[0], sa);
@@ -58388,7 +58388,7 @@ function exit(st, pid, name, args, ret, ok, raw) {
     }
     case "sendmsg":
     case "sendmmsg": {
-      const named = /name=(0x[0-9a-f]+), namelen=(\d+)/.exec(args);
+      const named = /name=(0x[0-9a-f]+), namelen=(\d+)/.exec(args2);
       if (named && named[1] !== "0x0" && Number(named[2]) > 0) {
         const sock = sockOf(st, pid, a[0]);
         st.events.push({ kind: "sendto", pid, family: sock?.family ?? "unknown", address: "", ok, raw });
@@ -58424,8 +58424,8 @@ function exit(st, pid, name, args, ret, ok, raw) {
       return;
     }
     case "close": {
-      realPath(st, pid, args, raw);
-      const fd = /^0x([0-9a-f]+)/.exec(args);
+      realPath(st, pid, args2, raw);
+      const fd = /^0x([0-9a-f]+)/.exec(args2);
       if (fd) {
         st.files.get(pid)?.delete(parseInt(fd[1], 16));
         st.socks.get(pid)?.delete(parseInt(fd[1], 16));
@@ -58433,7 +58433,7 @@ function exit(st, pid, name, args, ret, ok, raw) {
       return;
     }
     default:
-      realPath(st, pid, args, raw);
+      realPath(st, pid, args2, raw);
       st.events.push({ kind: "syscall", pid, name, raw: raw.length > 300 ? raw.slice(0, 300) : raw });
   }
 }
@@ -58441,11 +58441,11 @@ function fsKind(name) {
   if (name === "unlink" || name === "rmdir" || name === "mkdir") return name;
   return "chmod";
 }
-function splitArgs(args) {
+function splitArgs(args2) {
   const out = [];
   let depth = 0;
   let quoted = false;
-  for (const piece of args.split(", ")) {
+  for (const piece of args2.split(", ")) {
     if (out.length === 0 || depth === 0 && !quoted && NEW_ARG.test(piece)) out.push(piece);
     else out[out.length - 1] += ", " + piece;
     for (let i2 = 0; i2 < piece.length; i2++) {
@@ -58474,10 +58474,10 @@ function resolve(st, pid, dirArg, pathArg) {
   const base = dirOf(dirArg) ?? st.cwd.get(pid) ?? "/";
   return path2.posix.normalize(base + "/" + p2);
 }
-function noteCwd(st, pid, args) {
-  if (!args.startsWith("AT_FDCWD /")) return;
-  const end = args.indexOf(", ");
-  st.cwd.set(pid, args.slice(9, end < 0 ? void 0 : end));
+function noteCwd(st, pid, args2) {
+  if (!args2.startsWith("AT_FDCWD /")) return;
+  const end = args2.indexOf(", ");
+  st.cwd.set(pid, args2.slice(9, end < 0 ? void 0 : end));
 }
 var WRITE_FLAG = /\b(?:O_WRONLY|O_RDWR|O_TRUNC|O_APPEND)\b/;
 var CREATE_FLAG = /\b(?:O_CREAT|O_TMPFILE)\b/;
@@ -58493,8 +58493,8 @@ function isThread(flags) {
   const m = /^0x([0-9a-f]+)$/.exec(flags);
   return m ? (parseInt(m[1], 16) & 65536) !== 0 : false;
 }
-function sockaddr(args) {
-  const m = /\{Family: ([A-Z0-9_]+)(.*?)\}(?:, 0x[0-9a-f]+)?$/s.exec(args) ?? /\{Family: ([A-Z0-9_]+)(.*?)\}/s.exec(args);
+function sockaddr(args2) {
+  const m = /\{Family: ([A-Z0-9_]+)(.*?)\}(?:, 0x[0-9a-f]+)?$/s.exec(args2) ?? /\{Family: ([A-Z0-9_]+)(.*?)\}/s.exec(args2);
   if (!m) return void 0;
   const family = m[1];
   const body = m[2];
@@ -58527,9 +58527,9 @@ function sockOf(st, pid, fdArg) {
   const fd = /^0x([0-9a-f]+)/.exec(fdArg ?? "");
   return fd ? st.socks.get(pid)?.get(parseInt(fd[1], 16)) : void 0;
 }
-function socketWrite(st, pid, args, raw) {
-  if (!/^0x[0-9a-f]+ socket:\[/.test(args) || !args.includes('"')) return;
-  const sock = sockOf(st, pid, args);
+function socketWrite(st, pid, args2, raw) {
+  if (!/^0x[0-9a-f]+ socket:\[/.test(args2) || !args2.includes('"')) return;
+  const sock = sockOf(st, pid, args2);
   if (sock?.address === void 0) return;
   st.events.push({ kind: "sendto", pid, family: sock.family, address: sock.address, port: sock.port, ok: true, raw });
 }
@@ -58551,8 +58551,8 @@ function inherit(st, parent, child) {
   const socks = st.socks.get(parent);
   if (socks) st.socks.set(child, new Map(socks));
 }
-function realPath(st, pid, args, raw) {
-  const m = FD_REAL_PATH.exec(args);
+function realPath(st, pid, args2, raw) {
+  const m = FD_REAL_PATH.exec(args2);
   if (!m) return;
   const rec = st.files.get(pid)?.get(parseInt(m[1], 16));
   if (!rec) return;
@@ -59678,18 +59678,105 @@ import { constants as constants3 } from "node:fs";
 import { access } from "node:fs/promises";
 import { promisify } from "node:util";
 
+// src/sandbox/daemonConfig.ts
+import { existsSync as existsSync3, readFileSync as readFileSync3, renameSync, writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+var DaemonConfigError = class extends Error {
+  constructor(message, file) {
+    super(`${file}: ${message}`);
+    this.file = file;
+    this.name = "DaemonConfigError";
+  }
+  file;
+};
+function args(entry) {
+  return Array.isArray(entry?.runtimeArgs) ? entry.runtimeArgs.filter((a) => typeof a === "string") : [];
+}
+function runscEntryOk(entry) {
+  return typeof entry?.path === "string" && args(entry).includes("--network=none");
+}
+var BOOT_ONLY = "--debug-command=boot";
+function traceEntryOk(entry) {
+  const a = args(entry);
+  return runscEntryOk(entry) && a.some((x2) => x2 === "--strace" || x2 === "--strace=true") && a.some((x2) => /^--debug-log=.+\/$/.test(x2)) && a.includes(BOOT_ONLY);
+}
+function mergeDaemonConfig(existing, runscPath, traceDir) {
+  const dir = traceDir.endsWith("/") ? traceDir : `${traceDir}/`;
+  const runtimes = { ...existing.runtimes ?? {} };
+  let changed = false;
+  if (!runscEntryOk(runtimes.runsc)) {
+    runtimes.runsc = { path: runscPath, runtimeArgs: ["--network=none"] };
+    changed = true;
+  }
+  const trace = runtimes["runsc-trace"];
+  if (!traceEntryOk(trace) && traceEntryOk({ ...trace, runtimeArgs: [...args(trace), BOOT_ONLY] })) {
+    runtimes["runsc-trace"] = { ...trace, runtimeArgs: [...args(trace), BOOT_ONLY] };
+    changed = true;
+  } else if (!traceEntryOk(trace)) {
+    runtimes["runsc-trace"] = { path: runscPath, runtimeArgs: ["--network=none", "--strace", `--debug-log=${dir}`, BOOT_ONLY] };
+    changed = true;
+  }
+  return { config: { ...existing, runtimes }, changed };
+}
+function configuredTraceDir(config) {
+  const entry = config.runtimes?.["runsc-trace"];
+  const arg = args(entry).find((a) => a.startsWith("--debug-log="));
+  return arg?.slice("--debug-log=".length);
+}
+function updateDaemonConfigFile(file, runscPath, traceDir) {
+  let existing = {};
+  if (existsSync3(file)) {
+    const text = readFileSync3(file, "utf8");
+    let parsed;
+    try {
+      parsed = text.trim() ? JSON.parse(text) : {};
+    } catch (err) {
+      throw new DaemonConfigError(`is not valid JSON (${err.message}); fix or remove it`, file);
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new DaemonConfigError("is not a JSON object", file);
+    existing = parsed;
+    if (existing.runtimes !== void 0 && (typeof existing.runtimes !== "object" || existing.runtimes === null || Array.isArray(existing.runtimes))) {
+      throw new DaemonConfigError(`"runtimes" is not an object`, file);
+    }
+  }
+  const { config, changed } = mergeDaemonConfig(existing, runscPath, traceDir);
+  if (changed) {
+    writeFileSync(`${file}.skillgate.tmp`, JSON.stringify(config, null, 2) + "\n");
+    renameSync(`${file}.skillgate.tmp`, file);
+  }
+  return { changed, traceDir: configuredTraceDir(config) ?? traceDir };
+}
+var argv1 = process.argv[1];
+if (argv1 && /daemonConfig\.[cm]?js$/.test(argv1) && __sgModuleUrl === pathToFileURL(argv1).href) {
+  const [file, runscPath, traceDir] = process.argv.slice(2);
+  if (!file || !runscPath || !traceDir) {
+    process.stderr.write("usage: daemonConfig.js DAEMON_JSON RUNSC_PATH TRACE_DIR/\n");
+    process.exitCode = 2;
+  } else {
+    try {
+      const r2 = updateDaemonConfigFile(file, runscPath, traceDir);
+      process.stdout.write(`${r2.changed ? "changed" : "unchanged"} ${r2.traceDir}
+`);
+    } catch (err) {
+      process.stderr.write(`setup: ERROR: ${err.message}
+`);
+      process.exitCode = 1;
+    }
+  }
+}
+
 // src/sandbox/traceCapture.ts
 import { open as open3, readdir as readdir2, stat, unlink } from "node:fs/promises";
 import { join as join11 } from "node:path";
 var TRACE_CAP_BYTES = 64 * 1024 * 1024;
 var HEADER_BYTES = 8192;
 function debugLogDir(runtime) {
-  const args = runtime?.runtimeArgs ?? [];
-  for (let i2 = 0; i2 < args.length; i2++) {
-    const arg = args[i2] ?? "";
+  const args2 = runtime?.runtimeArgs ?? [];
+  for (let i2 = 0; i2 < args2.length; i2++) {
+    const arg = args2[i2] ?? "";
     let value;
     if (arg.startsWith("--debug-log=")) value = arg.slice("--debug-log=".length);
-    else if (arg === "--debug-log") value = args[i2 + 1];
+    else if (arg === "--debug-log") value = args2[i2 + 1];
     if (value) {
       return value.endsWith("/") ? value : void 0;
     }
@@ -59882,7 +59969,8 @@ async function preflight(deps) {
     banditVersion = match[1];
     banditByImage.set(imageId2, banditVersion);
   }
-  return { imageTag: imageTag2, imageId: imageId2, runscVersion, banditVersion, dockerVersion, traceDir };
+  const traceBootOnly = hasArg(traceEntry, BOOT_ONLY);
+  return { imageTag: imageTag2, imageId: imageId2, runscVersion, banditVersion, dockerVersion, traceDir, traceBootOnly };
 }
 
 // src/sandbox/runscProcesses.ts
@@ -60174,7 +60262,7 @@ function createDockerSandbox(opts = {}) {
 `));
   const tagValue = opts.imageTag ?? imageTag();
   const tag = () => tagValue;
-  async function runContainer(req, image, traceDir) {
+  async function runContainer(req, image, traceDir, traceBootOnly = false) {
     validateRequest(req);
     const useRuntime = req.trace ? traceRuntime : runtime;
     let container;
@@ -60271,8 +60359,10 @@ function createDockerSandbox(opts = {}) {
             log(`reading the trace of ${id.slice(0, 12)} failed: ${err.message}`);
           }
           await removeTraceFiles(traceDir, id).catch(() => void 0);
-          await sleep(200);
-          await removeTraceFiles(traceDir, id).catch(() => void 0);
+          if (!traceBootOnly) {
+            await sleep(200);
+            await removeTraceFiles(traceDir, id).catch(() => void 0);
+          }
         }
       }
     }
@@ -60337,14 +60427,14 @@ function createDockerSandbox(opts = {}) {
   }
   return {
     async preflight() {
-      const { traceDir: _traceDir, ...info } = await doPreflight();
+      const { traceDir: _traceDir, traceBootOnly: _bootOnly, ...info } = await doPreflight();
       return info;
     },
     async run(req) {
       validateRequest(req);
       const info = await doPreflight();
       try {
-        return await runContainer(req, info.imageId, info.traceDir);
+        return await runContainer(req, info.imageId, info.traceDir, info.traceBootOnly);
       } catch (err) {
         if (err instanceof SandboxUnavailableError || err instanceof SandboxRunError) preflights.delete(key2);
         throw err;
@@ -60356,10 +60446,10 @@ function createDockerSandbox(opts = {}) {
 // src/sandbox/ensureImage.ts
 var import_dockerode2 = __toESM(require_docker(), 1);
 import { spawn as spawn2 } from "node:child_process";
-import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync as readFileSync3, rmSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync as readFileSync4, rmSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname as dirname3, join as join12 } from "node:path";
-import { pathToFileURL } from "node:url";
+import { pathToFileURL as pathToFileURL2 } from "node:url";
 async function imageId(docker, tag) {
   try {
     return (await bounded(docker.getImage(tag).inspect(), 15e3, "image inspect")).Id;
@@ -60388,7 +60478,7 @@ async function withLock(name, progress, work) {
       break;
     } catch (err) {
       if (err.code !== "EEXIST") throw err;
-      const owner = Number(readFileSync3(file, "utf8").trim() || "0");
+      const owner = Number(readFileSync4(file, "utf8").trim() || "0");
       if (owner && !pidAlive(owner)) {
         try {
           unlinkSync(file);
@@ -60485,8 +60575,8 @@ async function ensureImage(opts = {}) {
     rmSync(recipe, { recursive: true, force: true });
   }
 }
-var argv1 = process.argv[1];
-if (argv1 && /ensureImage\.[cm]?js$/.test(argv1) && __sgModuleUrl === pathToFileURL(argv1).href) {
+var argv12 = process.argv[1];
+if (argv12 && /ensureImage\.[cm]?js$/.test(argv12) && __sgModuleUrl === pathToFileURL2(argv12).href) {
   ensureImage({ tag: process.argv[2] }).then(async (r2) => {
     process.stdout.write(`${r2.tag} ${r2.imageId}${r2.built ? " (built)" : " (present)"}
 `);
@@ -60594,8 +60684,8 @@ var PolicyFileError = class extends Error {
   }
   file;
 };
-async function git(workspace, args, timeout = 3e4) {
-  return (await exec("git", args, { cwd: workspace, maxBuffer: 1 << 20, timeout })).stdout;
+async function git(workspace, args2, timeout = 3e4) {
+  return (await exec("git", args2, { cwd: workspace, maxBuffer: 1 << 20, timeout })).stdout;
 }
 async function verify(workspace, ref) {
   try {
@@ -60847,7 +60937,7 @@ function esc2(text) {
 
 // action/src/setupSandbox.ts
 import { spawn as spawn3 } from "node:child_process";
-import { existsSync as existsSync3 } from "node:fs";
+import { existsSync as existsSync4 } from "node:fs";
 import { join as join13 } from "node:path";
 var SandboxSetupError = class extends Error {
   constructor(message, script) {
@@ -60863,12 +60953,12 @@ function setupCommand(script, uid) {
 }
 async function setupSandbox(log) {
   const script = join13(packageRoot(), "scripts", "setup.sh");
-  if (!existsSync3(script)) throw new SandboxSetupError(`setup script not found at ${script}`, script);
-  const [cmd, ...args] = setupCommand(script, process.getuid?.());
-  log(workflowCommand("group", {}, `skillgate: setting up the sandbox (${[cmd, ...args].join(" ")})`));
+  if (!existsSync4(script)) throw new SandboxSetupError(`setup script not found at ${script}`, script);
+  const [cmd, ...args2] = setupCommand(script, process.getuid?.());
+  log(workflowCommand("group", {}, `skillgate: setting up the sandbox (${[cmd, ...args2].join(" ")})`));
   try {
     await new Promise((resolve2, reject) => {
-      const child = spawn3(cmd, args, { stdio: ["ignore", "inherit", "inherit"], cwd: packageRoot() });
+      const child = spawn3(cmd, args2, { stdio: ["ignore", "inherit", "inherit"], cwd: packageRoot() });
       const timer = setTimeout(() => {
         child.kill("SIGKILL");
         reject(new SandboxSetupError(`setup.sh did not finish within ${SETUP_TIMEOUT_MS / 6e4} minutes`, script));

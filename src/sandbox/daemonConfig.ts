@@ -32,9 +32,21 @@ export function runscEntryOk(entry: RuntimeEntry | undefined): boolean {
   return typeof entry?.path === "string" && args(entry).includes("--network=none");
 }
 
+/**
+ * Only the sandbox's boot process (the one with the strace lines) writes a debug log.
+ * Without it runsc also logs create/gofer/start/kill/delete, and the delete logs appear
+ * after the container is gone, so cleaning them up would cost every traced run a wait.
+ */
+export const BOOT_ONLY = "--debug-command=boot";
+
 export function traceEntryOk(entry: RuntimeEntry | undefined): boolean {
   const a = args(entry);
-  return runscEntryOk(entry) && a.some((x) => x === "--strace" || x === "--strace=true") && a.some((x) => /^--debug-log=.+\/$/.test(x));
+  return (
+    runscEntryOk(entry) &&
+    a.some((x) => x === "--strace" || x === "--strace=true") &&
+    a.some((x) => /^--debug-log=.+\/$/.test(x)) &&
+    a.includes(BOOT_ONLY)
+  );
 }
 
 /** Pure merge: the config with both runtimes in place, and whether anything changed. */
@@ -50,8 +62,13 @@ export function mergeDaemonConfig(
     runtimes.runsc = { path: runscPath, runtimeArgs: ["--network=none"] };
     changed = true;
   }
-  if (!traceEntryOk(runtimes["runsc-trace"])) {
-    runtimes["runsc-trace"] = { path: runscPath, runtimeArgs: ["--network=none", "--strace", `--debug-log=${dir}`] };
+  const trace = runtimes["runsc-trace"];
+  if (!traceEntryOk(trace) && traceEntryOk({ ...trace, runtimeArgs: [...args(trace), BOOT_ONLY] })) {
+    // A working entry from before --debug-command=boot: keep its folder, add the flag.
+    runtimes["runsc-trace"] = { ...trace, runtimeArgs: [...args(trace), BOOT_ONLY] };
+    changed = true;
+  } else if (!traceEntryOk(trace)) {
+    runtimes["runsc-trace"] = { path: runscPath, runtimeArgs: ["--network=none", "--strace", `--debug-log=${dir}`, BOOT_ONLY] };
     changed = true;
   }
   return { config: { ...existing, runtimes }, changed };

@@ -95,7 +95,7 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
   const tagValue = opts.imageTag ?? defaultImageTag();
   const tag = (): string => tagValue;
 
-  async function runContainer(req: SandboxRunRequest, image: string, traceDir: string | undefined): Promise<SandboxRunResult> {
+  async function runContainer(req: SandboxRunRequest, image: string, traceDir: string | undefined, traceBootOnly = false): Promise<SandboxRunResult> {
     validateRequest(req);
     const useRuntime = req.trace ? traceRuntime : runtime;
     let container: Dockerode.Container | undefined;
@@ -196,9 +196,12 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
             log(`reading the trace of ${id.slice(0, 12)} failed: ${(err as Error).message}`);
           }
           await removeTraceFiles(traceDir, id).catch(() => undefined);
-          // runsc writes a last "delete" log as the container goes; catch stragglers.
-          await sleep(200);
-          await removeTraceFiles(traceDir, id).catch(() => undefined);
+          if (!traceBootOnly) {
+            // A runtime that logs every runsc command writes a last "delete" log as the
+            // container goes; catch those stragglers (setup.sh's --debug-command=boot avoids this wait).
+            await sleep(200);
+            await removeTraceFiles(traceDir, id).catch(() => undefined);
+          }
         }
       }
     }
@@ -270,14 +273,14 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
 
   return {
     async preflight(): Promise<SandboxInfo> {
-      const { traceDir: _traceDir, ...info } = await doPreflight();
+      const { traceDir: _traceDir, traceBootOnly: _bootOnly, ...info } = await doPreflight();
       return info;
     },
     async run(req: SandboxRunRequest): Promise<SandboxRunResult> {
       validateRequest(req);
       const info = await doPreflight();
       try {
-        return await runContainer(req, info.imageId, info.traceDir);
+        return await runContainer(req, info.imageId, info.traceDir, info.traceBootOnly);
       } catch (err) {
         // Docker went away (or the image): check everything again next time.
         if (err instanceof SandboxUnavailableError || err instanceof SandboxRunError) preflights.delete(key);

@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import type Dockerode from "dockerode";
 import { SandboxUnavailableError, type SandboxInfo, type SandboxRunResult } from "./sandbox.js";
 import { bounded } from "./bounded.js";
+import { BOOT_ONLY } from "./daemonConfig.js";
 import { debugLogDir, type RuntimeEntry } from "./traceCapture.js";
 
 const run = promisify(execFile);
@@ -22,6 +23,8 @@ export const IMAGE_FIX = "run: npm run build && node dist/src/sandbox/ensureImag
 export interface PreflightResult extends SandboxInfo {
   /** Where the trace runtime writes its runsc logs (from `docker info`). */
   traceDir: string;
+  /** The trace runtime logs only its boot process (--debug-command=boot): no late delete logs to wait for. */
+  traceBootOnly: boolean;
 }
 
 export interface PreflightDeps {
@@ -122,5 +125,6 @@ export async function preflight(deps: PreflightDeps): Promise<PreflightResult> {
     banditVersion = match[1];
     banditByImage.set(imageId, banditVersion);
   }
-  return { imageTag, imageId, runscVersion, banditVersion, dockerVersion, traceDir };
+  const traceBootOnly = hasArg(traceEntry, BOOT_ONLY);
+  return { imageTag, imageId, runscVersion, banditVersion, dockerVersion, traceDir, traceBootOnly };
 }

@@ -14,7 +14,7 @@ describe("mergeDaemonConfig", () => {
     expect(changed).toBe(true);
     expect(config.runtimes).toEqual({
       runsc: { path: "/usr/bin/runsc", runtimeArgs: ["--network=none"] },
-      "runsc-trace": { path: "/usr/bin/runsc", runtimeArgs: ["--network=none", "--strace", "--debug-log=/var/lib/skillgate/trace/"] },
+      "runsc-trace": { path: "/usr/bin/runsc", runtimeArgs: ["--network=none", "--strace", "--debug-log=/var/lib/skillgate/trace/", "--debug-command=boot"] },
     });
   });
 
@@ -36,12 +36,27 @@ describe("mergeDaemonConfig", () => {
     const existing = {
       runtimes: {
         runsc: { path: "/usr/bin/runsc", runtimeArgs: ["--network=none"] },
-        "runsc-trace": { path: "/usr/bin/runsc", runtimeArgs: ["--network=none", "--strace", "--debug-log=/tmp/sgtrace/"] },
+        "runsc-trace": { path: "/usr/bin/runsc", runtimeArgs: ["--network=none", "--strace", "--debug-log=/tmp/sgtrace/", "--debug-command=boot"] },
       },
     };
     const { config, changed } = mergeDaemonConfig(existing, "/other/runsc", "/var/lib/skillgate/trace/");
     expect(changed).toBe(false);
     expect(config).toEqual(existing);
+  });
+
+  it("adds --debug-command=boot to an older trace entry and keeps its folder", () => {
+    const existing = {
+      runtimes: {
+        runsc: { path: "/usr/bin/runsc", runtimeArgs: ["--network=none"] },
+        "runsc-trace": { path: "/usr/bin/runsc", runtimeArgs: ["--network=none", "--strace", "--debug-log=/tmp/sgtrace/"] },
+      },
+    };
+    const { config, changed } = mergeDaemonConfig(existing, "/other/runsc", "/var/lib/skillgate/trace/");
+    expect(changed).toBe(true);
+    expect((config.runtimes as Record<string, unknown>)["runsc-trace"]).toEqual({
+      path: "/usr/bin/runsc",
+      runtimeArgs: ["--network=none", "--strace", "--debug-log=/tmp/sgtrace/", "--debug-command=boot"],
+    });
   });
 
   it("rewrites a trace entry whose --debug-log is a file, not a folder", () => {

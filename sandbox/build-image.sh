@@ -52,6 +52,17 @@ build_base() {
   chown 10001:10001 "$root/home/skill"
   # Precompile the stdlib so a read-only root starts fast.
   chroot "$root" python3 -m compileall -q /usr/lib/python3 >/dev/null 2>&1 || true
+  # Bandit's plugin entry points and version, read once here from the package metadata, so the
+  # static gate need not scan every distribution at each start (static_rules.py's fast path).
+  mkdir -p "$root/usr/local/share/skillgate"
+  chroot "$root" python3 -I -c '
+import importlib.metadata as md, json, sys
+eps = md.entry_points()
+groups = {g: [[e.name, e.value] for e in eps.select(group=g)] for g in ("bandit.plugins", "bandit.blacklists", "bandit.formatters")}
+if not groups["bandit.plugins"] or not groups["bandit.blacklists"]:
+    sys.exit("no Bandit entry points found")
+json.dump({"version": 1, "bandit": md.version("bandit"), "groups": groups}, sys.stdout, indent=1)
+' >"$root/usr/local/share/skillgate/bandit-entry-points.json" || { say "cannot record Bandit's entry points"; exit 1; }
 
   # Trim what a sandbox never needs.
   rm -rf "$root"/var/cache/apt/* "$root"/var/lib/apt/lists/* "$root"/usr/share/doc/* \

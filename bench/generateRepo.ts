@@ -1,4 +1,7 @@
-/** Generates a repository of N benign skills (2 examples each, a mix of stdlib imports) for the benchmark. */
+/**
+ * Generates a repository of N benign skills (2 examples each unless `examples` says fewer,
+ * a mix of stdlib imports) for the benchmark.
+ */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -75,14 +78,14 @@ def ${fn}(input: dict) -> dict:
   },
 ];
 
-export async function generateRepo(root: string, count: number): Promise<string[]> {
+export async function generateRepo(root: string, count: number, opts: { examples?: number } = {}): Promise<string[]> {
   const names: string[] = [];
   for (let i = 0; i < count; i++) {
     const kind = KINDS[i % KINDS.length]!;
     const name = `bench-skill-${String(i).padStart(3, "0")}`;
     const dir = join(root, "skills", name);
     await mkdir(dir, { recursive: true });
-    const examples = kind.examples.map((e, j) => ({ name: `example-${j}`, ...e }));
+    const examples = kind.examples.slice(0, opts.examples ?? kind.examples.length).map((e, j) => ({ name: `example-${j}`, ...e }));
     const manifest = {
       apiVersion: "skillgate/v1",
       name,

@@ -19,7 +19,8 @@ const skillCount = Number(process.env.BENCH_SKILLS ?? 50);
 
 async function main(): Promise<void> {
   const root = packageRoot();
-  const cli = join(root, "dist", "src", "cli", "main.js");
+  // The `skillgate` command as installed (package.json "bin"): the bundled CLI.
+  const cli = join(root, "dist", "skillgate.mjs");
   const image = imageTag();
   const work = await mkdtemp(join(tmpdir(), "skillgate-bench-"));
   const log = (s: string) => process.stderr.write(s + "\n");
@@ -27,7 +28,8 @@ async function main(): Promise<void> {
     const repo = join(work, "repo");
     const names = await generateRepo(repo, skillCount);
     const single = join(work, "single");
-    await generateRepo(single, 1);
+    // The floor comparison is one skill with ONE example, against a bare run of that example.
+    await generateRepo(single, 1, { examples: 1 });
     const check = (dir: string, db: string) =>
       timeCommand(process.execPath, [cli, "check", dir, "--quiet", "--format", "json", "--cache", db]);
 

@@ -9,9 +9,7 @@
  * raised: a skill without them cannot be judged further.
  */
 import { checkDeclaredImports } from "./checkDeclaredImports.js";
-import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
-import addFormatsModule from "ajv-formats";
-import skillSchema from "../../schemas/skill.v1.json" with { type: "json" };
+import type { ValidateFunction } from "ajv";
 import { effectiveLimits } from "./effectiveLimits.js";
 import { atLeast, type Finding, type Severity } from "./finding.js";
 import { explainAjvErrors, type ManifestMessage } from "./manifestMessages.js";
@@ -20,9 +18,8 @@ import { parseYamlSafely } from "./safeYaml.js";
 import type { SkillFiles } from "./skillFiles.js";
 import { checkSkillCard } from "./skillCard.js";
 import type { SkillManifest } from "./skillManifest.generated.js";
+import { skillManifest } from "./schemaValidators.generated.js";
 import { compileUserSchema, countJsonNodes } from "./userSchema.js";
-
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => void;
 
 export const MANIFEST_FILE = "skill.yaml";
 export const CARD_FILE = "SKILL.md";
@@ -33,16 +30,12 @@ export interface ManifestResult {
   findings: Finding[];
 }
 
-let validator: ValidateFunction | undefined;
-
-/** The skill.v1 validator, compiled once per process. */
+/**
+ * The skill.v1 validator: schemas/skill.v1.json precompiled by Ajv (allErrors, verbose,
+ * strict, formats) at development time, scripts/gen-validators.mjs; no compile at run time.
+ */
 export function manifestValidator(): ValidateFunction {
-  if (!validator) {
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true });
-    addFormats(ajv);
-    validator = ajv.compile(skillSchema);
-  }
-  return validator;
+  return skillManifest as ValidateFunction;
 }
 
 /** Findings of one rule listed per manifest; a broken file can produce thousands. */

@@ -5,9 +5,9 @@
  * naming the file, line and column: never silently ignored. Pure.
  */
 import { createHash } from "node:crypto";
-import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
+import type { ValidateFunction } from "ajv";
 import { explainAjvErrors } from "./manifestMessages.js";
-import { POLICY_FILE_SCHEMA } from "./policyFileSchema.js";
+import { policyFile, policyOverride } from "./schemaValidators.generated.js";
 import type { Policy, ResourceLimits, Suppression } from "./policy.js";
 import { parseYamlSafely, type ParsedYaml } from "./safeYaml.js";
 import { formatSize, parseDuration, parseSize } from "./units.js";
@@ -24,19 +24,9 @@ export class PolicyError extends Error {
   }
 }
 
-function withoutRequired(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(withoutRequired);
-  if (typeof schema !== "object" || schema === null) return schema;
-  return Object.fromEntries(Object.entries(schema).filter(([k]) => k !== "required").map(([k, v]) => [k, withoutRequired(v)]));
-}
-
-let validators: { full: ValidateFunction; partial: ValidateFunction } | undefined;
-function policyValidators() {
-  if (!validators) {
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true });
-    validators = { full: ajv.compile(POLICY_FILE_SCHEMA), partial: ajv.compile(withoutRequired(POLICY_FILE_SCHEMA) as object) };
-  }
-  return validators;
+/** policyFileSchema.ts precompiled by Ajv (scripts/gen-validators.mjs): full file, and an override. */
+function policyValidators(): { full: ValidateFunction; partial: ValidateFunction } {
+  return { full: policyFile as ValidateFunction, partial: policyOverride as ValidateFunction };
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -65,3 +65,12 @@ export const POLICY_FILE_SCHEMA = {
     },
   },
 } as const;
+
+function withoutRequired(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutRequired);
+  if (typeof schema !== "object" || schema === null) return schema;
+  return Object.fromEntries(Object.entries(schema).filter(([k]) => k !== "required").map(([k, v]) => [k, withoutRequired(v)]));
+}
+
+/** An override file (.github/skillgate.yml): the same shape, nothing required. */
+export const POLICY_OVERRIDE_SCHEMA = withoutRequired(POLICY_FILE_SCHEMA) as object;

@@ -8,6 +8,7 @@
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { explainAjvErrors, pointerToPath, type ManifestMessage } from "./manifestMessages.js";
+import { metaSchema2020 } from "./metaSchema2020.generated.js";
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => void;
@@ -66,20 +67,39 @@ export interface CompiledUserSchema {
   problems: ManifestMessage[];
 }
 
+/** Ajv's options for contributor schemas (also those the meta-schema validator is precompiled with). */
+export const USER_SCHEMA_OPTIONS = {
+  allErrors: true,
+  verbose: true,
+  strictSchema: true,
+  strictNumbers: true,
+  strictTypes: false,
+  strictTuples: false,
+  strictRequired: false,
+  validateFormats: true,
+} as const;
+
+const META_2020 = "https://json-schema.org/draft/2020-12/schema";
+
 function newAjv(): Ajv2020 {
-  const ajv = new Ajv2020({
-    allErrors: true,
-    verbose: true,
-    strictSchema: true,
-    strictNumbers: true,
-    strictTypes: false,
-    strictTuples: false,
-    strictRequired: false,
-    validateFormats: true,
-    code: { regExp: safeRegExp as never },
-  });
+  // The meta-schema check is done by the precompiled validator (compiling the 2020-12
+  // meta-schema at run time cost ~60 ms per process); compile() need not repeat it.
+  const ajv = new Ajv2020({ ...USER_SCHEMA_OPTIONS, validateSchema: false, code: { regExp: safeRegExp as never } });
   addFormats(ajv);
   return ajv;
+}
+
+/** Checks a schema against its meta-schema; errors as Ajv's validateSchema gives them. */
+function checkAgainstMeta(ajv: Ajv2020, schema: object): { ok: boolean; errors: ValidateFunction["errors"] } {
+  const declared = (schema as { $schema?: unknown }).$schema;
+  if (declared === undefined || declared === META_2020 || declared === `${META_2020}#`) {
+    const validate = metaSchema2020 as unknown as ValidateFunction;
+    const ok = validate(schema) as boolean;
+    return { ok, errors: validate.errors };
+  }
+  // Another $schema: Ajv's own lookup (and its error when it does not know that draft).
+  const ok = ajv.validateSchema(schema) as boolean;
+  return { ok, errors: ajv.errors };
 }
 
 let shared: Ajv2020 | undefined;
@@ -125,8 +145,9 @@ export function compileUserSchema(schema: unknown, pointer: string): CompiledUse
   const ownsIds = JSON.stringify(schema).includes('"$id"');
   const ajv = ownsIds ? newAjv() : (shared ??= newAjv());
   try {
-    if (!ajv.validateSchema(schema)) {
-      return { problems: explainAjvErrors(ajv.errors, pointer).map((m) => ({ ...m, message: `${m.message} (in the JSON Schema)` })) };
+    const meta = checkAgainstMeta(ajv, schema);
+    if (!meta.ok) {
+      return { problems: explainAjvErrors(meta.errors, pointer).map((m) => ({ ...m, message: `${m.message} (in the JSON Schema)` })) };
     }
     return { validate: guard(ajv.compile(schema), JSON.stringify(schema).includes('"uniqueItems"') ? 5_000 : 200_000), problems: [] };
   } catch (err) {

@@ -64673,9 +64673,14 @@ async function preflight(deps) {
   const { docker, imageTag: imageTag2, runtime, traceRuntime } = deps;
   let dockerVersion;
   let runtimes;
+  const versionP = bounded(docker.version(), 1e4, "version");
+  const infoP = bounded(docker.info(), 15e3, "info");
+  const imageP = bounded(docker.getImage(imageTag2).inspect(), 15e3, "image inspect");
+  for (const p2 of [versionP, infoP, imageP]) p2.catch(() => {
+  });
   try {
-    dockerVersion = (await bounded(docker.version(), 1e4, "version")).Version;
-    const info = await bounded(docker.info(), 15e3, "info");
+    dockerVersion = (await versionP).Version;
+    const info = await infoP;
     runtimes = info.Runtimes ?? {};
   } catch (err) {
     const where = docker.modem.socketPath ?? "the Docker socket";
@@ -64712,7 +64717,7 @@ async function preflight(deps) {
   }
   let imageId2;
   try {
-    const image = await bounded(docker.getImage(imageTag2).inspect(), 15e3, "image inspect");
+    const image = await imageP;
     imageId2 = image.Id;
     const labelled = image.Config?.Labels?.["org.skillgate.bandit"];
     if (labelled && /^\d+\.\d+\S*$/.test(labelled)) banditByImage.set(imageId2, labelled);
@@ -64750,22 +64755,20 @@ async function runscProcesses() {
   } catch {
     return [];
   }
-  const out = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid === process.pid) continue;
-    try {
-      const raw = await readFile2(`/proc/${entry}/cmdline`, "utf8");
-      if (!raw) continue;
-      const argv = raw.split("\0").filter(Boolean);
-      const argv0 = argv[0] ?? "";
-      if (!/(^|\/)runsc(-[a-z]+)?$/.test(argv0)) continue;
-      out.push({ pid, cmdline: argv.join(" ") });
-    } catch {
-    }
-  }
-  return out;
+  const found = await Promise.all(
+    entries.filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid).map(async (entry) => {
+      try {
+        const raw = await readFile2(`/proc/${entry}/cmdline`, "utf8");
+        if (!raw) return void 0;
+        const argv = raw.split("\0").filter(Boolean);
+        if (!/(^|\/)runsc(-[a-z]+)?$/.test(argv[0] ?? "")) return void 0;
+        return { pid: Number(entry), cmdline: argv.join(" ") };
+      } catch {
+        return void 0;
+      }
+    })
+  );
+  return found.filter((p2) => p2 !== void 0);
 }
 async function runscProcessesOf(containerId) {
   return (await runscProcesses()).filter((p2) => p2.cmdline.includes(containerId));
@@ -64971,12 +64974,19 @@ async function stopAllRuns(timeoutMs = 15e3) {
   );
   return results.filter((r2) => r2.status === "fulfilled").length;
 }
+var stopping;
+function afterSignalCleanup() {
+  return stopping ?? Promise.resolve();
+}
 function onSignal(signal) {
-  void stopAllRuns().finally(() => {
+  stopping = stopAllRuns().then(
+    () => void 0,
+    () => void 0
+  ).then(() => {
     for (const s of SIGNALS2) process.removeListener(s, handlers[s]);
     installed = false;
     if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-  });
+  }).catch(() => void 0);
 }
 var handlers = {
   SIGINT: () => onSignal("SIGINT"),
@@ -65073,11 +65083,11 @@ function createDockerSandbox(opts = {}) {
       timer = setTimeout(() => stop("deadline"), req.limits.wallMs + allowance);
       if (req.trace && traceDir) unwatch = watchTraceSize(traceDir, id, traceCap, () => stop("trace"));
       const c3 = container;
+      stream.write(req.stdin ?? "");
+      stream.end();
       const started = await Promise.race([bounded(c3.start(), T2.start, "start").then(() => true), stopped.then(() => false)]);
       let waited;
       if (started && !stopReason) {
-        stream.write(req.stdin ?? "");
-        stream.end();
         waited = await Promise.race([c3.wait({ condition: "not-running" }), stopped.then(() => void 0)]);
       }
       if (stopReason) {
@@ -65202,8 +65212,11 @@ function createDockerSandbox(opts = {}) {
       validateRequest(req);
       const info = await doPreflight();
       try {
-        return await runContainer(req, info.imageId, info.traceDir, info.traceBootOnly);
+        const result = await runContainer(req, info.imageId, info.traceDir, info.traceBootOnly);
+        await afterSignalCleanup();
+        return result;
       } catch (err) {
+        await afterSignalCleanup();
         if (err instanceof SandboxUnavailableError || err instanceof SandboxRunError) preflights.delete(key2);
         throw err;
       }

@@ -51,13 +51,31 @@ export async function stopAllRuns(timeoutMs = 15_000): Promise<number> {
   return results.filter((r) => r.status === "fulfilled").length;
 }
 
+let stopping: Promise<void> | undefined;
+
+/**
+ * Resolves once a signal's cleanup is over (at once when there was none). A run whose
+ * container the cleanup removed awaits this before it settles: when nobody else handles the
+ * signal, the re-raised signal then ends the process first, as the signal would have, and
+ * the run's failure never surfaces as an unhandled error with an exit code instead.
+ */
+export function afterSignalCleanup(): Promise<void> {
+  return stopping ?? Promise.resolve();
+}
+
 function onSignal(signal: (typeof SIGNALS)[number]): void {
-  void stopAllRuns().finally(() => {
-    for (const s of SIGNALS) process.removeListener(s, handlers[s]);
-    installed = false;
-    // Nobody else handles it: let it do what it would have done without us.
-    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-  });
+  stopping = stopAllRuns()
+    .then(
+      () => undefined,
+      () => undefined,
+    )
+    .then(() => {
+      for (const s of SIGNALS) process.removeListener(s, handlers[s]);
+      installed = false;
+      // Nobody else handles it: let it do what it would have done without us.
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    })
+    .catch(() => undefined);
 }
 
 const handlers = {

@@ -17,7 +17,7 @@ import { readBootTrace, removeTraceFiles, TRACE_CAP_BYTES, watchTraceSize } from
 import { containerSpec, MEMORY_FLOOR_BYTES, SandboxRequestError, validateRequest } from "./containerSpec.js";
 import { OutputCap } from "./outputCap.js";
 import { sweepOrphans } from "./sweepOrphans.js";
-import { trackRun, untrackRun } from "./activeRuns.js";
+import { afterSignalCleanup, trackRun, untrackRun } from "./activeRuns.js";
 import { SandboxUnavailableError, type Sandbox, type SandboxInfo, type SandboxRunRequest, type SandboxRunResult } from "./sandbox.js";
 
 export { containerSpec, HOST_LABEL, MEMORY_FLOOR_BYTES, OWNER_LABEL, RUN_LABEL, SANDBOX_USER, SandboxRequestError, validateRequest } from "./containerSpec.js";
@@ -141,11 +141,13 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
       // A syscall flood must not fill the host's disk with its trace: watch the boot log's size.
       if (req.trace && traceDir) unwatch = watchTraceSize(traceDir, id, traceCap, () => stop("trace"));
       const c = container;
+      // The input goes in before the start: Docker holds it in the container's stdin pipe, so
+      // the process finds it at once instead of waiting for the start call's round trip.
+      stream.write(req.stdin ?? "");
+      stream.end();
       const started = await Promise.race([bounded(c.start(), T.start, "start").then(() => true), stopped.then(() => false)]);
       let waited: { StatusCode?: number } | undefined;
       if (started && !stopReason) {
-        stream.write(req.stdin ?? "");
-        stream.end();
         waited = await Promise.race([c.wait({ condition: "not-running" }) as Promise<{ StatusCode?: number }>, stopped.then(() => undefined)]);
       }
       if (stopReason) {
@@ -280,8 +282,11 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
       validateRequest(req);
       const info = await doPreflight();
       try {
-        return await runContainer(req, info.imageId, info.traceDir, info.traceBootOnly);
+        const result = await runContainer(req, info.imageId, info.traceDir, info.traceBootOnly);
+        await afterSignalCleanup();
+        return result;
       } catch (err) {
+        await afterSignalCleanup();
         // Docker went away (or the image): check everything again next time.
         if (err instanceof SandboxUnavailableError || err instanceof SandboxRunError) preflights.delete(key);
         throw err;

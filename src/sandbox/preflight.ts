@@ -60,9 +60,15 @@ export async function preflight(deps: PreflightDeps): Promise<PreflightResult> {
   const { docker, imageTag, runtime, traceRuntime } = deps;
   let dockerVersion: string;
   let runtimes: Record<string, RuntimeEntry>;
+  // The independent questions go to the daemon at once; their answers are checked in order
+  // below, so the first problem reported is the same as if they were asked one by one.
+  const versionP = bounded(docker.version(), 10_000, "version");
+  const infoP = bounded(docker.info(), 15_000, "info");
+  const imageP = bounded(docker.getImage(imageTag).inspect(), 15_000, "image inspect");
+  for (const p of [versionP, infoP, imageP]) p.catch(() => {}); // awaited below
   try {
-    dockerVersion = (await bounded(docker.version(), 10_000, "version")).Version;
-    const info = (await bounded(docker.info(), 15_000, "info")) as { Runtimes?: Record<string, RuntimeEntry> };
+    dockerVersion = (await versionP).Version;
+    const info = (await infoP) as { Runtimes?: Record<string, RuntimeEntry> };
     runtimes = info.Runtimes ?? {};
   } catch (err) {
     const where = (docker.modem as { socketPath?: string }).socketPath ?? "the Docker socket";
@@ -99,7 +105,7 @@ export async function preflight(deps: PreflightDeps): Promise<PreflightResult> {
   }
   let imageId: string;
   try {
-    const image = await bounded(docker.getImage(imageTag).inspect(), 15_000, "image inspect");
+    const image = await imageP;
     imageId = image.Id;
     // The build records Bandit's version as a label (bound by the image id): no probe container needed.
     const labelled = (image.Config?.Labels as Record<string, string> | null | undefined)?.["org.skillgate.bandit"];

@@ -18,23 +18,23 @@ export async function runscProcesses(): Promise<HostProcess[]> {
   } catch {
     return [];
   }
-  const out: HostProcess[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid === process.pid) continue;
-    try {
-      const raw = await readFile(`/proc/${entry}/cmdline`, "utf8");
-      if (!raw) continue; // kernel thread or zombie
-      const argv = raw.split("\0").filter(Boolean);
-      const argv0 = argv[0] ?? "";
-      if (!/(^|\/)runsc(-[a-z]+)?$/.test(argv0)) continue;
-      out.push({ pid, cmdline: argv.join(" ") });
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
+  // All command lines are read at once: one after another cost ~25 ms on a quiet host.
+  const found = await Promise.all(
+    entries
+      .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
+      .map(async (entry): Promise<HostProcess | undefined> => {
+        try {
+          const raw = await readFile(`/proc/${entry}/cmdline`, "utf8");
+          if (!raw) return undefined; // kernel thread or zombie
+          const argv = raw.split("\0").filter(Boolean);
+          if (!/(^|\/)runsc(-[a-z]+)?$/.test(argv[0] ?? "")) return undefined;
+          return { pid: Number(entry), cmdline: argv.join(" ") };
+        } catch {
+          return undefined; // exited meanwhile
+        }
+      }),
+  );
+  return found.filter((p): p is HostProcess => p !== undefined);
 }
 
 /** runsc processes of one container. */

@@ -76,7 +76,7 @@ describe("signal cleanup", () => {
       await new Promise((r) => setTimeout(r, 500));
       child.kill(signal);
       const { sig } = await exited;
-      expect(sig).toBe(signal); // the signal still ends the process as it would have
+      expect(sig, `${out} (exit ${JSON.stringify(await exited)})`).toBe(signal); // the signal still ends the process as it would have
       expect(out).not.toContain("run returned");
       expect(await countLeftovers()).toEqual({ containers: 0, runscProcesses: 0, traceFiles: 0 });
     });

@@ -6,21 +6,19 @@ Protocol (see src/analyzers/dynamic/harnessProtocol.ts, which parses what this w
           "<nonce> <mac> {"type":"done"}" (mac: HMAC-SHA256 with the job's key, see Channel).
           Only this process holds the container's stdout.
 Each example runs in a fresh `python3 -I runner.py` (which never sees the nonce), in its own
-session, with pipes for stdin/stdout/stderr and the result pipe as fd 3. The first runner is
-started as soon as the job is read, so its interpreter start-up overlaps the harness's set-up;
-it gets its example only once the harness is undumpable and the decoys are written. After each example
+session, with pipes for stdin/stdout/stderr and the result pipe as fd 3. After each example
 every process but this one is killed (kill(-1, SIGKILL)) and reaped.
 """
 import errno
 import fcntl
+import hashlib
+import hmac
 import json
 import os
+import selectors
 import signal
 import sys
 import time
-
-# hashlib, hmac and selectors are imported after the first runner is started (see main):
-# the runner's interpreter start-up then overlaps the harness's own.
 
 RUNNER = "/opt/skillgate/runner.py"
 SKILL_DIR = "/skill"
@@ -109,8 +107,6 @@ class Channel:
         write_all(1, ("SKILLGATE-FRAME %s\n" % self.nonce).encode())
 
     def record(self, obj):
-        import hashlib
-        import hmac
         body = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8", "replace")
         head = self.nonce.encode() + b" "
         mac = hmac.new(self.key, head + body, hashlib.sha256).hexdigest().encode()
@@ -207,28 +203,7 @@ def decode(data):
     return data[:KEEP_STREAM].decode("utf-8", "replace")
 
 
-def start_runner(env):
-    """A fresh runner waiting for its example on stdin: {pid, in_w, out_r, err_r, res_r, started}.
-    Raises OSError when it cannot be started."""
-    in_r, in_w = (high_fd(fd) for fd in os.pipe())
-    out_r, out_w = (high_fd(fd) for fd in os.pipe())
-    err_r, err_w = (high_fd(fd) for fd in os.pipe())
-    res_r, res_w = (high_fd(fd) for fd in os.pipe())
-    started = time.monotonic()
-    try:
-        pid = spawn_runner(env, in_r, out_w, err_w, res_w)
-    except OSError:
-        for fd in (in_r, in_w, out_r, out_w, err_r, err_w, res_r, res_w):
-            os.close(fd)
-        raise
-    for fd in (in_r, out_w, err_w, res_w):
-        os.close(fd)
-    return {"pid": pid, "in_w": in_w, "out_r": out_r, "err_r": err_r, "res_r": res_r, "started": started}
-
-
-def run_example(job, index, example, env, runner=None):
-    """Run one example in `runner` (started ahead of time) or in a runner started now."""
-    import selectors
+def run_example(job, index, example, env):
     timeout = max(1, int(job.get("timeoutMs", 10000))) / 1000.0
     budget = max(0, int(job.get("outputBytes", 1 << 20)))
     payload = json.dumps(
@@ -241,13 +216,20 @@ def run_example(job, index, example, env, runner=None):
         allow_nan=False,
     ).encode()
 
-    if runner is None:
-        try:
-            runner = start_runner(env)
-        except OSError as e:
-            return {"status": "crashed", "error": {"type": "SpawnError", "message": str(e), "frames": []}}
-    pid, in_w, out_r, err_r, res_r = runner["pid"], runner["in_w"], runner["out_r"], runner["err_r"], runner["res_r"]
-    started = runner["started"]
+    in_r, in_w = (high_fd(fd) for fd in os.pipe())
+    out_r, out_w = (high_fd(fd) for fd in os.pipe())
+    err_r, err_w = (high_fd(fd) for fd in os.pipe())
+    res_r, res_w = (high_fd(fd) for fd in os.pipe())
+    started = time.monotonic()
+    pid = None
+    try:
+        pid = spawn_runner(env, in_r, out_w, err_w, res_w)
+    except OSError as e:
+        for fd in (in_r, in_w, out_r, out_w, err_r, err_w, res_r, res_w):
+            os.close(fd)
+        return {"status": "crashed", "error": {"type": "SpawnError", "message": str(e), "frames": []}}
+    for fd in (in_r, out_w, err_w, res_w):
+        os.close(fd)
 
     bufs = {out_r: bytearray(), err_r: bytearray(), res_r: bytearray()}
     counts = {out_r: 0, err_r: 0, res_r: 0}
@@ -433,53 +415,33 @@ def interpret_result(rec, raw, budget):
 def main():
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # as PID 1, default dispositions make us immune
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    set_not_dumpable()
+    global GUARD
+    GUARD = SignalGuard()
     raw = sys.stdin.buffer.read()
     null = os.open("/dev/null", os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
+    channel = Channel()
     try:
         job = json.loads(raw.decode("utf-8"))
         if not isinstance(job, dict) or not isinstance(job.get("examples"), list):
             raise ValueError("job must be an object with an examples list")
-        key = bytes.fromhex(str(job.pop("key", "")))
-        if len(key) < 16:
+        channel.key = bytes.fromhex(str(job.pop("key", "")))
+        if len(channel.key) < 16:
             raise ValueError("job needs a key of at least 16 bytes (hex)")
         raw = None
         examples = job["examples"][:MAX_EXAMPLES]
-        env = child_env(job)
-        error = None
-    except Exception as e:  # noqa: BLE001
-        error, key, examples = e, b"", []
-    global GUARD
-    GUARD = SignalGuard()
-    # Start the first example's runner now: its interpreter starts while this process finishes
-    # its own set-up. It blocks on stdin and runs nothing of the skill before its example is
-    # sent, which happens only after the harness is undumpable and the decoys are in place.
-    first = None
-    if examples:
-        try:
-            first = start_runner(env)
-        except OSError:
-            first = None  # run_example tries again and reports the failure
-    set_not_dumpable()
-    channel = Channel()
-    channel.key = key
-    try:
-        if error is not None:
-            raise error
         home = os.environ.get("HOME", "/home/skill")
         write_decoys(home, job.get("decoys") or {})
-        # Loaded now, while the first runner is still starting, not after it is done.
-        import hashlib  # noqa: F401
-        import hmac  # noqa: F401
-        import selectors  # noqa: F401
+        env = child_env(job)
     except Exception as e:  # noqa: BLE001
         channel.record({"type": "fatal", "message": "bad job: %s" % e})
         return 2
     for index, example in enumerate(examples):
         if not isinstance(example, dict):
             example = {}
-        rec = run_example(job, index, example, env, first if index == 0 else None)
+        rec = run_example(job, index, example, env)
         rec = {"type": "example", "index": index, "name": str(example.get("name", "")), **rec}
         try:
             channel.record(rec)

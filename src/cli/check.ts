@@ -60,6 +60,10 @@ export async function runCheck(argv: string[], io: CliIO, deps: CheckDeps = {}):
   if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) throw new UsageError("--concurrency takes a whole number >= 1");
   const root = resolve(io.cwd, positionals[0] ?? ".");
   const skillsPath = values["skills-path"]!;
+  // Docker's answers (daemon, runtimes, image) are awaited only when the first gate needs
+  // them; asking now overlaps them with reading the policies and the skills.
+  const sandbox = deps.sandbox ?? createDockerSandbox();
+  sandbox.preflight().catch(() => {}); // the pipeline asks again and reports a failure
 
   const repoPolicy = values.policy ? undefined : await readRepoPolicy(root, values.base);
   const policy = await loadPolicy(values.policy ? { overrideFile: resolve(io.cwd, values.policy) } : repoPolicy ? { overrideText: repoPolicy.text, overrideFile: repoPolicy.source } : {});
@@ -83,7 +87,7 @@ export async function runCheck(argv: string[], io: CliIO, deps: CheckDeps = {}):
       ...(only ? { only } : {}),
       ...(removed ? { removed } : {}),
       policy,
-      sandbox: deps.sandbox ?? createDockerSandbox(),
+      sandbox,
       workDir,
       ...(cache ? { cache } : {}),
       ...(values.quiet ? {} : { progress: progressPrinter(io, total) }),

@@ -63075,8 +63075,51 @@ function parseLine(st, line) {
     if (nm && SOCKET_WRITES.has(nm[1])) socketWrite(st, pid, rest.slice(e + 3 + nm[0].length), raw);
   }
 }
+var ARG_SYSCALLS = /* @__PURE__ */ new Set([
+  "open",
+  "creat",
+  "openat",
+  "openat2",
+  "truncate",
+  "unlink",
+  "rmdir",
+  "mkdir",
+  "chmod",
+  "chown",
+  "lchown",
+  "unlinkat",
+  "mkdirat",
+  "fchmodat",
+  "fchownat",
+  "fchmod",
+  "fchown",
+  "rename",
+  "link",
+  "renameat",
+  "renameat2",
+  "linkat",
+  "symlink",
+  "symlinkat",
+  "socket",
+  "socketpair",
+  "connect",
+  "bind",
+  "sendto",
+  "sendmsg",
+  "sendmmsg",
+  "execve",
+  "execveat",
+  "clone",
+  "clone3",
+  "fork",
+  "vfork",
+  "chdir",
+  "fchdir",
+  "close"
+]);
+var NO_ARGS = [];
 function exit(st, pid, name, args2, ret, ok, raw) {
-  const a = splitArgs(args2);
+  const a = ARG_SYSCALLS.has(name) ? splitArgs(args2) : NO_ARGS;
   noteCwd(st, pid, args2);
   if (STAT_NAMES.has(name) && args2.includes(MARKER_PREFIX)) {
     const m = /\/__skillgate_marker__\/begin\/(\d+)/.exec(args2);

@@ -133,8 +133,21 @@ function parseLine(st: State, line: string): void {
   }
 }
 
+/**
+ * The syscalls `exit` handles by name, which read their split arguments. Every other
+ * syscall (most of a trace: reads, stats, mmaps, clocks) only needs the raw text, so the
+ * split, the parser's costliest step, is skipped for it.
+ */
+export const ARG_SYSCALLS: ReadonlySet<string> = new Set([
+  "open", "creat", "openat", "openat2", "truncate", "unlink", "rmdir", "mkdir", "chmod", "chown", "lchown",
+  "unlinkat", "mkdirat", "fchmodat", "fchownat", "fchmod", "fchown", "rename", "link", "renameat", "renameat2",
+  "linkat", "symlink", "symlinkat", "socket", "socketpair", "connect", "bind", "sendto", "sendmsg", "sendmmsg",
+  "execve", "execveat", "clone", "clone3", "fork", "vfork", "chdir", "fchdir", "close",
+]);
+const NO_ARGS: readonly string[] = [];
+
 function exit(st: State, pid: number, name: string, args: string, ret: number, ok: boolean, raw: string): void {
-  const a = splitArgs(args);
+  const a = ARG_SYSCALLS.has(name) ? splitArgs(args) : (NO_ARGS as string[]);
   noteCwd(st, pid, args);
   if (STAT_NAMES.has(name) && args.includes(MARKER_PREFIX)) {
     const m = /\/__skillgate_marker__\/begin\/(\d+)/.exec(args);

@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { openAccess, parseTrace, splitArgs, unquote } from "../../../src/analyzers/dynamic/parseTrace.js";
+import { ARG_SYSCALLS, openAccess, parseTrace, splitArgs, unquote } from "../../../src/analyzers/dynamic/parseTrace.js";
 import type { TraceEvent } from "../../../src/analyzers/dynamic/traceEvent.js";
 import { E, FAIL_ENOENT, X, recordedTrace } from "../../fixtures/traces/traceLines.js";
 
@@ -215,5 +217,15 @@ describe("parseTrace line by line", () => {
       "0o0",
     ]);
     expect(unquote('a\\tb\\"c\\\\d\\x41\\u00e9')).toBe('a\tb"c\\dAé');
+  });
+});
+
+describe("parseTrace's argument split", () => {
+  it("is done for exactly the syscalls exit() handles by name (ARG_SYSCALLS matches its case labels)", () => {
+    const source = readFileSync(fileURLToPath(new URL("../../../src/analyzers/dynamic/parseTrace.ts", import.meta.url)), "utf8");
+    const body = source.slice(source.indexOf("function exit("), source.indexOf("function fsKind("));
+    const labels = [...body.matchAll(/case "([a-z0-9_]+)":/g)].map((m) => m[1]);
+    expect(labels.length).toBeGreaterThan(30);
+    expect([...ARG_SYSCALLS].sort()).toEqual([...new Set(labels)].sort());
   });
 });

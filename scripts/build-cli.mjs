@@ -6,7 +6,8 @@
  * a CLI start resolving and compiling some 400 separate files (`node dist/src/cli/main.js
  * --help` 0.33 s, the bundle 0.18 s). The bundle is ESM (packageRoot.ts finds package.json
  * from import.meta.url, which is dist/ here) and keeps node_modules as its fallback:
- * - better-sqlite3 is native: left external, loaded only when a cache is opened;
+ * - better-sqlite3 is native: left external (its JavaScript loads with the bundle, its
+ *   native addon only when a cache is opened);
  * - `ssh2` (docker-modem, for DOCKER_HOST=ssh://) and dockerode's BuildKit session code
  *   and progress decoder (gRPC, protobufjs) are not needed by a local check: each is replaced by a small proxy
  *   that loads the real module from node_modules on first use, so nothing is lost.

@@ -35,11 +35,17 @@ export const META_2020 = "https://json-schema.org/draft/2020-12/schema";
  */
 function requiresToImports(code) {
   const imports = [];
-  const out = code.replace(/require\("(ajv\/dist\/runtime\/[a-z0-9]+)"\)\.default/g, (_m, spec) => {
-    const name = `__sgRuntime${imports.length}`;
-    imports.push(`import * as ${name} from "${spec}.js";`);
-    return `__sgFunction(${name})`;
-  });
+  const out = code
+    .replace(/require\("(ajv\/dist\/runtime\/[a-z0-9]+)"\)\.default/g, (_m, spec) => {
+      const name = `__sgRuntime${imports.length}`;
+      imports.push(`import * as ${name} from "${spec}.js";`);
+      return `__sgFunction(${name})`;
+    })
+    // skillgate's own modules (./x.js, next to the generated file): a named import
+    .replace(/require\("(\.\/[A-Za-z0-9]+\.js)"\)\.([A-Za-z0-9_]+)/g, (_m, spec, name) => {
+      imports.push(`import { ${name} as __sg_${name} } from "${spec}";`);
+      return `__sg_${name}`;
+    });
   if (/\brequire\(/.test(out)) throw new Error("Ajv's standalone code has a require() this script does not handle");
   const helper = 'function __sgFunction(ns) { const d = ns.default ?? ns; return typeof d === "function" ? d : d.default; }\n';
   return imports.join("\n") + (imports.length ? "\n" + helper : "") + out.replace(/^"use strict";\n?/, "");
@@ -55,9 +61,15 @@ export function generateValidators({ skillSchema, policySchema, policyOverrideSc
   return HEADER + requiresToImports(standaloneCode(ajv, { skillManifest: "skillManifest", policyFile: "policyFile", policyOverride: "policyOverride" }));
 }
 
-/** Source text of the ESM module exporting `metaSchema2020`, compiled with the contributor-schema options. */
-export function generateMetaValidator(userSchemaOptions) {
-  const ajv = new Ajv2020({ ...userSchemaOptions, code: { source: true, esm: true, lines: true } });
+/**
+ * Source text of the ESM module exporting `metaSchema2020`, compiled with the contributor-schema
+ * options and the same regular-expression engine (src/core/safeRegExp.ts), so a long `$anchor`
+ * is refused by the precompiled check exactly as by a run-time one.
+ */
+export function generateMetaValidator(userSchemaOptions, safeRegExp) {
+  const regExp = (pattern, flags) => safeRegExp(pattern, flags);
+  regExp.code = 'require("./safeRegExp.js").safeRegExp'; // Ajv wraps this text in its own code object
+  const ajv = new Ajv2020({ ...userSchemaOptions, code: { source: true, esm: true, lines: true, regExp } });
   addFormats(ajv);
   return header("Ajv's draft 2020-12 meta-schema with USER_SCHEMA_OPTIONS of src/core/userSchema.ts") + requiresToImports(standaloneCode(ajv, { metaSchema2020: META_2020 }));
 }
@@ -66,14 +78,21 @@ export async function schemasFromBuild() {
   const skillSchema = JSON.parse(readFileSync(join(root, "schemas", "skill.v1.json"), "utf8"));
   const mod = await import(pathToFileURL(join(root, "dist", "src", "core", "policyFileSchema.js")).href);
   const user = await import(pathToFileURL(join(root, "dist", "src", "core", "userSchema.js")).href);
-  return { skillSchema, policySchema: mod.POLICY_FILE_SCHEMA, policyOverrideSchema: mod.POLICY_OVERRIDE_SCHEMA, userSchemaOptions: user.USER_SCHEMA_OPTIONS };
+  const re = await import(pathToFileURL(join(root, "dist", "src", "core", "safeRegExp.js")).href);
+  return {
+    skillSchema,
+    policySchema: mod.POLICY_FILE_SCHEMA,
+    policyOverrideSchema: mod.POLICY_OVERRIDE_SCHEMA,
+    userSchemaOptions: user.USER_SCHEMA_OPTIONS,
+    safeRegExp: re.safeRegExp,
+  };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const inputs = await schemasFromBuild();
   const code = generateValidators(inputs);
   writeFileSync(join(root, "src", "core", "schemaValidators.generated.ts"), code);
-  const meta = generateMetaValidator(inputs.userSchemaOptions);
+  const meta = generateMetaValidator(inputs.userSchemaOptions, inputs.safeRegExp);
   writeFileSync(join(root, "src", "core", "metaSchema2020.generated.ts"), meta);
   console.log(`validators: src/core/schemaValidators.generated.ts (${code.length} bytes), src/core/metaSchema2020.generated.ts (${meta.length} bytes)`);
 }

@@ -60065,6 +60065,50 @@ var import_ajv_formats = __toESM(require_dist4(), 1);
 
 // src/core/metaSchema2020.generated.ts
 var __sgRuntime02 = __toESM(require_equal(), 1);
+
+// src/core/safeRegExp.ts
+var MAX_PATTERN_SUBJECT = 1e3;
+var UnsafePatternError = class extends Error {
+  constructor(pattern) {
+    super(`pattern ${JSON.stringify(pattern.slice(0, 80))} repeats a group that itself repeats or alternates (or uses a backreference); it could take exponential time, so simplify it`);
+    this.pattern = pattern;
+    this.name = "UnsafePatternError";
+  }
+  pattern;
+};
+function isUnsafePattern(pattern) {
+  const groups = [];
+  let riskyClosed = false;
+  for (let i2 = 0; i2 < pattern.length; i2++) {
+    const ch = pattern[i2];
+    const brace = ch === "{" ? /^\{(\d*)(,?)(\d*)\}/.exec(pattern.slice(i2)) : null;
+    const quantifierHere = ch === "*" || ch === "+" || brace !== null && !(Number(brace[2] ? brace[3] || Infinity : brace[1]) <= 1);
+    if (quantifierHere && riskyClosed) return true;
+    riskyClosed = false;
+    if (ch === "\\") {
+      if (/[1-9k]/.test(pattern[i2 + 1] ?? "")) return true;
+      i2++;
+    } else if (ch === "[") {
+      for (i2++; i2 < pattern.length && pattern[i2] !== "]"; i2++) if (pattern[i2] === "\\") i2++;
+    } else if (ch === "(") {
+      groups.push({ risky: false });
+    } else if (ch === ")") {
+      const g = groups.pop();
+      riskyClosed = g?.risky ?? false;
+      if (riskyClosed && groups.length > 0) groups[groups.length - 1].risky = true;
+    } else if (ch === "|" || quantifierHere) {
+      if (groups.length > 0) groups[groups.length - 1].risky = true;
+    }
+  }
+  return false;
+}
+function safeRegExp(pattern, flags) {
+  if (isUnsafePattern(pattern)) throw new UnsafePatternError(pattern);
+  const re = new RegExp(pattern, flags);
+  return { test: (s) => s.length <= MAX_PATTERN_SUBJECT && re.test(s) };
+}
+
+// src/core/metaSchema2020.generated.ts
 function __sgFunction2(ns) {
   const d = ns.default ?? ns;
   return typeof d === "function" ? d : d.default;
@@ -60076,8 +60120,8 @@ var schema5 = { "type": "string", "pattern": "^[A-Za-z_][-A-Za-z0-9._]*$" };
 var schema2 = { "type": "string", "format": "uri-reference" };
 var schema1 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://json-schema.org/draft/2020-12/meta/core", "$vocabulary": { "https://json-schema.org/draft/2020-12/vocab/core": true }, "$dynamicAnchor": "meta", "title": "Core vocabulary meta-schema", "type": ["object", "boolean"], "properties": { "$id": { "$ref": "#/$defs/uriReferenceString", "$comment": "Non-empty fragments not allowed.", "pattern": "^[^#]*#?$" }, "$schema": { "$ref": "#/$defs/uriString" }, "$ref": { "$ref": "#/$defs/uriReferenceString" }, "$anchor": { "$ref": "#/$defs/anchorString" }, "$dynamicRef": { "$ref": "#/$defs/uriReferenceString" }, "$dynamicAnchor": { "$ref": "#/$defs/anchorString" }, "$vocabulary": { "type": "object", "propertyNames": { "$ref": "#/$defs/uriString" }, "additionalProperties": { "type": "boolean" } }, "$comment": { "type": "string" }, "$defs": { "type": "object", "additionalProperties": { "$dynamicRef": "#meta" } } }, "$defs": { "anchorString": { "type": "string", "pattern": "^[A-Za-z_][-A-Za-z0-9._]*$" }, "uriString": { "type": "string", "format": "uri" }, "uriReferenceString": { "type": "string", "format": "uri-reference" } } };
 var schema3 = { "type": "string", "format": "uri" };
-var pattern0 = new RegExp("^[^#]*#?$", "u");
-var pattern1 = new RegExp("^[A-Za-z_][-A-Za-z0-9._]*$", "u");
+var func02 = safeRegExp;
+var pattern0 = func02("^[^#]*#?$", "u");
 function validate1(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
   ;
   let vErrors = null;
@@ -60152,7 +60196,7 @@ function validate1(data, { instancePath = "", parentData, parentDataProperty, ro
     if (data.$anchor !== void 0) {
       let data3 = data.$anchor;
       if (typeof data3 === "string") {
-        if (!pattern1.test(data3)) {
+        if (!pattern0.test(data3)) {
           const err5 = { instancePath: instancePath + "/$anchor", schemaPath: "#/$defs/anchorString/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][-A-Za-z0-9._]*$" }, message: 'must match pattern "^[A-Za-z_][-A-Za-z0-9._]*$"', schema: "^[A-Za-z_][-A-Za-z0-9._]*$", parentSchema: schema5, data: data3 };
           if (vErrors === null) {
             vErrors = [err5];
@@ -60186,7 +60230,7 @@ function validate1(data, { instancePath = "", parentData, parentDataProperty, ro
     if (data.$dynamicAnchor !== void 0) {
       let data5 = data.$dynamicAnchor;
       if (typeof data5 === "string") {
-        if (!pattern1.test(data5)) {
+        if (!pattern0.test(data5)) {
           const err8 = { instancePath: instancePath + "/$dynamicAnchor", schemaPath: "#/$defs/anchorString/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][-A-Za-z0-9._]*$" }, message: 'must match pattern "^[A-Za-z_][-A-Za-z0-9._]*$"', schema: "^[A-Za-z_][-A-Za-z0-9._]*$", parentSchema: schema5, data: data5 };
           if (vErrors === null) {
             vErrors = [err8];
@@ -60936,7 +60980,7 @@ validate10.evaluated = { "props": { "unevaluatedItems": true, "unevaluatedProper
 var schema12 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://json-schema.org/draft/2020-12/meta/validation", "$vocabulary": { "https://json-schema.org/draft/2020-12/vocab/validation": true }, "$dynamicAnchor": "meta", "title": "Validation vocabulary meta-schema", "type": ["object", "boolean"], "properties": { "type": { "anyOf": [{ "$ref": "#/$defs/simpleTypes" }, { "type": "array", "items": { "$ref": "#/$defs/simpleTypes" }, "minItems": 1, "uniqueItems": true }] }, "const": true, "enum": { "type": "array", "items": true }, "multipleOf": { "type": "number", "exclusiveMinimum": 0 }, "maximum": { "type": "number" }, "exclusiveMaximum": { "type": "number" }, "minimum": { "type": "number" }, "exclusiveMinimum": { "type": "number" }, "maxLength": { "$ref": "#/$defs/nonNegativeInteger" }, "minLength": { "$ref": "#/$defs/nonNegativeIntegerDefault0" }, "pattern": { "type": "string", "format": "regex" }, "maxItems": { "$ref": "#/$defs/nonNegativeInteger" }, "minItems": { "$ref": "#/$defs/nonNegativeIntegerDefault0" }, "uniqueItems": { "type": "boolean", "default": false }, "maxContains": { "$ref": "#/$defs/nonNegativeInteger" }, "minContains": { "$ref": "#/$defs/nonNegativeInteger", "default": 1 }, "maxProperties": { "$ref": "#/$defs/nonNegativeInteger" }, "minProperties": { "$ref": "#/$defs/nonNegativeIntegerDefault0" }, "required": { "$ref": "#/$defs/stringArray" }, "dependentRequired": { "type": "object", "additionalProperties": { "$ref": "#/$defs/stringArray" } } }, "$defs": { "nonNegativeInteger": { "type": "integer", "minimum": 0 }, "nonNegativeIntegerDefault0": { "$ref": "#/$defs/nonNegativeInteger", "default": 0 }, "simpleTypes": { "enum": ["array", "boolean", "integer", "null", "number", "object", "string"] }, "stringArray": { "type": "array", "items": { "type": "string" }, "uniqueItems": true, "default": [] } } };
 var schema13 = { "enum": ["array", "boolean", "integer", "null", "number", "object", "string"] };
 var schema15 = { "type": "integer", "minimum": 0 };
-var func02 = __sgFunction2(__sgRuntime02);
+var func3 = __sgFunction2(__sgRuntime02);
 function validate12(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
   ;
   let vErrors = null;
@@ -61007,7 +61051,7 @@ function validate12(data, { instancePath = "", parentData, parentDataProperty, r
           outer0:
             for (; i1--; ) {
               for (j0 = i1; j0--; ) {
-                if (func02(data0[i1], data0[j0])) {
+                if (func3(data0[i1], data0[j0])) {
                   const err4 = { instancePath: instancePath + "/type", schemaPath: "#/properties/type/anyOf/1/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema12.properties.type.anyOf[1], data: data0 };
                   if (vErrors === null) {
                     vErrors = [err4];
@@ -61908,7 +61952,7 @@ function validate0(data, { instancePath = "", parentData, parentDataProperty, ro
     if (data.$recursiveAnchor !== void 0) {
       let data5 = data.$recursiveAnchor;
       if (typeof data5 === "string") {
-        if (!pattern1.test(data5)) {
+        if (!pattern0.test(data5)) {
           const err7 = { instancePath: instancePath + "/$recursiveAnchor", schemaPath: "meta/core#/$defs/anchorString/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][-A-Za-z0-9._]*$" }, message: 'must match pattern "^[A-Za-z_][-A-Za-z0-9._]*$"', schema: "^[A-Za-z_][-A-Za-z0-9._]*$", parentSchema: schema5, data: data5 };
           if (vErrors === null) {
             vErrors = [err7];
@@ -61947,46 +61991,6 @@ validate0.evaluated = { "props": { "definitions": true, "dependencies": true, "$
 
 // src/core/userSchema.ts
 var addFormats = import_ajv_formats.default.default ?? import_ajv_formats.default;
-var MAX_PATTERN_SUBJECT = 1e3;
-var UnsafePatternError = class extends Error {
-  constructor(pattern) {
-    super(`pattern ${JSON.stringify(pattern.slice(0, 80))} repeats a group that itself repeats or alternates (or uses a backreference); it could take exponential time, so simplify it`);
-    this.pattern = pattern;
-    this.name = "UnsafePatternError";
-  }
-  pattern;
-};
-function isUnsafePattern(pattern) {
-  const groups = [];
-  let riskyClosed = false;
-  for (let i2 = 0; i2 < pattern.length; i2++) {
-    const ch = pattern[i2];
-    const brace = ch === "{" ? /^\{(\d*)(,?)(\d*)\}/.exec(pattern.slice(i2)) : null;
-    const quantifierHere = ch === "*" || ch === "+" || brace !== null && !(Number(brace[2] ? brace[3] || Infinity : brace[1]) <= 1);
-    if (quantifierHere && riskyClosed) return true;
-    riskyClosed = false;
-    if (ch === "\\") {
-      if (/[1-9k]/.test(pattern[i2 + 1] ?? "")) return true;
-      i2++;
-    } else if (ch === "[") {
-      for (i2++; i2 < pattern.length && pattern[i2] !== "]"; i2++) if (pattern[i2] === "\\") i2++;
-    } else if (ch === "(") {
-      groups.push({ risky: false });
-    } else if (ch === ")") {
-      const g = groups.pop();
-      riskyClosed = g?.risky ?? false;
-      if (riskyClosed && groups.length > 0) groups[groups.length - 1].risky = true;
-    } else if (ch === "|" || quantifierHere) {
-      if (groups.length > 0) groups[groups.length - 1].risky = true;
-    }
-  }
-  return false;
-}
-function safeRegExp(pattern, flags) {
-  if (isUnsafePattern(pattern)) throw new UnsafePatternError(pattern);
-  const re = new RegExp(pattern, flags);
-  return { test: (s) => s.length <= MAX_PATTERN_SUBJECT && re.test(s) };
-}
 var USER_SCHEMA_OPTIONS = {
   allErrors: true,
   verbose: true,
@@ -64509,7 +64513,8 @@ function runscEntryOk(entry) {
 var BOOT_ONLY = "--debug-command=boot";
 function traceEntryOk(entry) {
   const a = args(entry);
-  return runscEntryOk(entry) && a.some((x2) => x2 === "--strace" || x2 === "--strace=true") && a.some((x2) => /^--debug-log=.+\/$/.test(x2)) && a.includes(BOOT_ONLY);
+  return runscEntryOk(entry) && a.some((x2) => x2 === "--strace" || x2 === "--strace=true") && a.some((x2) => /^--debug-log=.+\/$/.test(x2)) && // runsc reads the last --debug-command it is given
+  a.filter((x2) => x2.startsWith("--debug-command=")).at(-1) === BOOT_ONLY;
 }
 function mergeDaemonConfig(existing, runscPath, traceDir) {
   const dir = traceDir.endsWith("/") ? traceDir : `${traceDir}/`;
@@ -64785,12 +64790,14 @@ async function preflight(deps) {
     banditVersion = match[1];
     banditByImage.set(imageId2, banditVersion);
   }
-  const traceBootOnly = hasArg(traceEntry, BOOT_ONLY);
+  const debugCommands = (traceEntry?.runtimeArgs ?? []).filter((a) => a.startsWith("--debug-command="));
+  const traceBootOnly = debugCommands.at(-1) === BOOT_ONLY;
   return { imageTag: imageTag2, imageId: imageId2, runscVersion, banditVersion, dockerVersion, traceDir, traceBootOnly };
 }
 
 // src/sandbox/runscProcesses.ts
 import { readdir as readdir3, readFile as readFile2 } from "node:fs/promises";
+var PROC_READERS = 16;
 async function runscProcesses() {
   let entries;
   try {
@@ -64798,20 +64805,24 @@ async function runscProcesses() {
   } catch {
     return [];
   }
-  const found = await Promise.all(
-    entries.filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid).map(async (entry) => {
+  const pids = entries.filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid);
+  const out = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < pids.length) {
+      const entry = pids[next++];
       try {
         const raw = await readFile2(`/proc/${entry}/cmdline`, "utf8");
-        if (!raw) return void 0;
+        if (!raw) continue;
         const argv = raw.split("\0").filter(Boolean);
-        if (!/(^|\/)runsc(-[a-z]+)?$/.test(argv[0] ?? "")) return void 0;
-        return { pid: Number(entry), cmdline: argv.join(" ") };
+        if (!/(^|\/)runsc(-[a-z]+)?$/.test(argv[0] ?? "")) continue;
+        out.push({ pid: Number(entry), cmdline: argv.join(" ") });
       } catch {
-        return void 0;
       }
-    })
-  );
-  return found.filter((p2) => p2 !== void 0);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PROC_READERS, pids.length) }, worker));
+  return out.sort((a, b2) => a.pid - b2.pid);
 }
 async function runscProcessesOf(containerId) {
   return (await runscProcesses()).filter((p2) => p2.cmdline.includes(containerId));
@@ -65021,11 +65032,23 @@ var stopping;
 function afterSignalCleanup() {
   return stopping ?? Promise.resolve();
 }
+var cleaning = false;
+function stoppingForSignal() {
+  return cleaning;
+}
+async function stopUntilEmpty() {
+  for (let round = 0; round < 5; round++) {
+    await stopAllRuns();
+    if (active.size === 0) return;
+  }
+}
 function onSignal(signal) {
-  stopping = stopAllRuns().then(
+  cleaning = true;
+  stopping = stopUntilEmpty().then(
     () => void 0,
     () => void 0
   ).then(() => {
+    cleaning = false;
     for (const s of SIGNALS2) process.removeListener(s, handlers[s]);
     installed = false;
     if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
@@ -65107,6 +65130,7 @@ function createDockerSandbox(opts = {}) {
     let trace;
     let traceTruncated = false;
     try {
+      if (stoppingForSignal()) throw new SandboxRunError(`sandbox run "${req.label}" not started: skillgate is stopping on a signal`, "create");
       container = await bounded(docker.createContainer(containerSpec(req, image, useRuntime)), T2.create, "create");
       id = container.id;
       remember(id);

@@ -63,19 +63,29 @@ export async function runCheck(argv: string[], io: CliIO, deps: CheckDeps = {}):
   // Docker's answers (daemon, runtimes, image) are awaited only when the first gate needs
   // them; asking now overlaps them with reading the policies and the skills.
   const sandbox = deps.sandbox ?? createDockerSandbox();
-  sandbox.preflight().catch(() => {}); // the pipeline asks again and reports a failure
+  const early = sandbox.preflight().then(
+    () => undefined,
+    () => undefined, // the pipeline asks again and reports a failure
+  );
 
-  const repoPolicy = values.policy ? undefined : await readRepoPolicy(root, values.base);
-  const policy = await loadPolicy(values.policy ? { overrideFile: resolve(io.cwd, values.policy) } : repoPolicy ? { overrideText: repoPolicy.text, overrideFile: repoPolicy.source } : {});
-
+  let policy: Awaited<ReturnType<typeof loadPolicy>>;
   let only: string[] | undefined;
   let removed: string[] | undefined;
-  if (values.base) {
-    const diff = await diffSkills(root, values.base, undefined, skillsPath);
-    only = diff.changed;
-    removed = diff.removed;
+  let total: number;
+  try {
+    const repoPolicy = values.policy ? undefined : await readRepoPolicy(root, values.base);
+    policy = await loadPolicy(values.policy ? { overrideFile: resolve(io.cwd, values.policy) } : repoPolicy ? { overrideText: repoPolicy.text, overrideFile: repoPolicy.source } : {});
+    if (values.base) {
+      const diff = await diffSkills(root, values.base, undefined, skillsPath);
+      only = diff.changed;
+      removed = diff.removed;
+    }
+    total = only?.length ?? (await listSkills(root, skillsPath)).length;
+  } catch (err) {
+    // The preflight may be sweeping orphans; let it finish before the command exits.
+    await early;
+    throw err;
   }
-  const total = only?.length ?? (await listSkills(root, skillsPath)).length;
   const cache = values["no-cache"] || !deps.openCache ? undefined : await deps.openCache(values.cache);
   const workDir = await mkdtemp(join(tmpdir(), "skillgate-"));
   let report: RunReport;

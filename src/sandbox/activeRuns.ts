@@ -63,13 +63,30 @@ export function afterSignalCleanup(): Promise<void> {
   return stopping ?? Promise.resolve();
 }
 
+let cleaning = false;
+
+/** A signal's cleanup is under way: no new container may start (it would outlive the process). */
+export function stoppingForSignal(): boolean {
+  return cleaning;
+}
+
+/** Remove what is active, again while runs that were being created register late (bounded). */
+async function stopUntilEmpty(): Promise<void> {
+  for (let round = 0; round < 5; round++) {
+    await stopAllRuns();
+    if (active.size === 0) return;
+  }
+}
+
 function onSignal(signal: (typeof SIGNALS)[number]): void {
-  stopping = stopAllRuns()
+  cleaning = true;
+  stopping = stopUntilEmpty()
     .then(
       () => undefined,
       () => undefined,
     )
     .then(() => {
+      cleaning = false; // the application handles the signal and lives on: runs may start again
       for (const s of SIGNALS) process.removeListener(s, handlers[s]);
       installed = false;
       // Nobody else handles it: let it do what it would have done without us.

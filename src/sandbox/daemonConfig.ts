@@ -45,7 +45,8 @@ export function traceEntryOk(entry: RuntimeEntry | undefined): boolean {
     runscEntryOk(entry) &&
     a.some((x) => x === "--strace" || x === "--strace=true") &&
     a.some((x) => /^--debug-log=.+\/$/.test(x)) &&
-    a.includes(BOOT_ONLY)
+    // runsc reads the last --debug-command it is given
+    a.filter((x) => x.startsWith("--debug-command=")).at(-1) === BOOT_ONLY
   );
 }
 

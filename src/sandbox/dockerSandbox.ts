@@ -17,7 +17,7 @@ import { readBootTrace, removeTraceFiles, TRACE_CAP_BYTES, watchTraceSize } from
 import { containerSpec, MEMORY_FLOOR_BYTES, SandboxRequestError, validateRequest } from "./containerSpec.js";
 import { OutputCap } from "./outputCap.js";
 import { sweepOrphans } from "./sweepOrphans.js";
-import { afterSignalCleanup, trackRun, untrackRun } from "./activeRuns.js";
+import { afterSignalCleanup, stoppingForSignal, trackRun, untrackRun } from "./activeRuns.js";
 import { SandboxUnavailableError, type Sandbox, type SandboxInfo, type SandboxRunRequest, type SandboxRunResult } from "./sandbox.js";
 
 export { containerSpec, HOST_LABEL, MEMORY_FLOOR_BYTES, OWNER_LABEL, RUN_LABEL, SANDBOX_USER, SandboxRequestError, validateRequest } from "./containerSpec.js";
@@ -120,6 +120,7 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
     // A trace cut at the cap has lost its end: the run counts as exceeded, never as complete.
     let traceTruncated = false;
     try {
+      if (stoppingForSignal()) throw new SandboxRunError(`sandbox run "${req.label}" not started: skillgate is stopping on a signal`, "create");
       container = await bounded(docker.createContainer(containerSpec(req, image, useRuntime)), T.create, "create");
       id = container.id;
       remember(id);

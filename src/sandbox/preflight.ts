@@ -131,6 +131,8 @@ export async function preflight(deps: PreflightDeps): Promise<PreflightResult> {
     banditVersion = match[1];
     banditByImage.set(imageId, banditVersion);
   }
-  const traceBootOnly = hasArg(traceEntry, BOOT_ONLY);
+  // runsc reads the last --debug-command it is given.
+  const debugCommands = (traceEntry?.runtimeArgs ?? []).filter((a) => a.startsWith("--debug-command="));
+  const traceBootOnly = debugCommands.at(-1) === BOOT_ONLY;
   return { imageTag, imageId, runscVersion, banditVersion, dockerVersion, traceDir, traceBootOnly };
 }

@@ -59,6 +59,20 @@ describe("mergeDaemonConfig", () => {
     });
   });
 
+  it("adds --debug-command=boot again when a later --debug-command overrides it (runsc reads the last)", () => {
+    const existing = {
+      runtimes: {
+        runsc: { path: "/r", runtimeArgs: ["--network=none"] },
+        "runsc-trace": { path: "/r", runtimeArgs: ["--network=none", "--strace", "--debug-log=/t/", "--debug-command=boot", "--debug-command=all"] },
+      },
+    };
+    const { config, changed } = mergeDaemonConfig(existing, "/r", "/d/");
+    expect(changed).toBe(true);
+    const args = (config.runtimes as Record<string, { runtimeArgs: string[] }>)["runsc-trace"]?.runtimeArgs ?? [];
+    expect(args.at(-1)).toBe("--debug-command=boot");
+    expect(args).toContain("--debug-log=/t/");
+  });
+
   it("rewrites a trace entry whose --debug-log is a file, not a folder", () => {
     const existing = { runtimes: { runsc: { path: "/r", runtimeArgs: ["--network=none"] }, "runsc-trace": { path: "/r", runtimeArgs: ["--network=none", "--strace", "--debug-log=/tmp/one.log"] } } };
     const { config, changed } = mergeDaemonConfig(existing, "/r", "/d/");

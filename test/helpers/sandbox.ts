@@ -7,7 +7,7 @@ import Dockerode from "dockerode";
 import { readFile } from "node:fs/promises";
 import { CONTAINER_LOG_ENV, containersCreatedHere, createDockerSandbox, RUN_LABEL } from "../../src/sandbox/dockerSandbox.js";
 import { ensureImage } from "../../src/sandbox/ensureImage.js";
-import { SandboxUnavailableError, type Sandbox } from "../../src/sandbox/sandbox.js";
+import { SandboxUnavailableError, type Sandbox, type SandboxLimits, type SandboxRunRequest } from "../../src/sandbox/sandbox.js";
 import { runscProcesses } from "../../src/sandbox/runscProcesses.js";
 import { debugLogDir, runscLogs, type RuntimeEntry } from "../../src/sandbox/traceCapture.js";
 
@@ -61,4 +61,22 @@ export async function countLeftovers(scope: "mine" | "all" = "mine"): Promise<Le
   const dir = debugLogDir(info.Runtimes?.["runsc-trace"]);
   const traceFiles = dir ? (await runscLogs(dir)).filter((l) => ours(l.args)).length : 0;
   return { containers, runscProcesses: procs, traceFiles };
+}
+
+const MiB = 1024 * 1024;
+
+/** Limits for adapter tests: the runsc memory floor, one CPU, small tmpfs and output caps. */
+export const TEST_LIMITS: SandboxLimits = {
+  wallMs: 20_000,
+  memoryBytes: 256 * MiB,
+  cpus: 1,
+  processes: 32,
+  tmpfsBytes: 16 * MiB,
+  outputBytes: 1 * MiB,
+  fileSizeBytes: 64 * MiB,
+};
+
+/** A run of `python3 -c code` under TEST_LIMITS with some limits or request fields replaced. */
+export function pythonRequest(code: string, label: string, lim: Partial<SandboxLimits> = {}, over: Partial<SandboxRunRequest> = {}): SandboxRunRequest {
+  return { cmd: ["python3", "-c", code], mounts: [], env: {}, trace: false, label, ...over, limits: { ...TEST_LIMITS, ...lim } };
 }

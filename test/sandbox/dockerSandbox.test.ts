@@ -7,24 +7,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { requireSandbox } from "../helpers/sandbox.js";
+import { pythonRequest, requireSandbox } from "../helpers/sandbox.js";
 import type { Sandbox, SandboxLimits, SandboxRunRequest } from "../../src/sandbox/sandbox.js";
 import { containersCreatedHere, createDockerSandbox } from "../../src/sandbox/dockerSandbox.js";
 
 const MiB = 1024 * 1024;
-const limits: SandboxLimits = {
-  wallMs: 20_000,
-  memoryBytes: 256 * MiB,
-  cpus: 1,
-  processes: 32,
-  tmpfsBytes: 16 * MiB,
-  outputBytes: 1 * MiB,
-  fileSizeBytes: 64 * MiB,
-};
 
-function py(code: string, over: Partial<SandboxRunRequest> = {}, lim: Partial<SandboxLimits> = {}): SandboxRunRequest {
-  return { cmd: ["python3", "-c", code], mounts: [], env: {}, trace: false, label: "test-sandbox", ...over, limits: { ...limits, ...lim } };
-}
+const py = (code: string, over: Partial<SandboxRunRequest> = {}, lim: Partial<SandboxLimits> = {}): SandboxRunRequest => pythonRequest(code, "test-sandbox", lim, over);
 
 let sandbox: Sandbox;
 let work: string;

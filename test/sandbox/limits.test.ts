@@ -4,24 +4,13 @@
  * size, fsize; and that nothing (container, runsc process, trace log) outlives them.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countLeftovers, requireSandbox } from "../helpers/sandbox.js";
+import { countLeftovers, pythonRequest, requireSandbox, TEST_LIMITS } from "../helpers/sandbox.js";
 import type { Sandbox, SandboxLimits, SandboxRunRequest } from "../../src/sandbox/sandbox.js";
 import { createDockerSandbox, MEMORY_FLOOR_BYTES, SandboxRequestError, STARTUP_ALLOWANCE_MS, containersCreatedHere } from "../../src/sandbox/dockerSandbox.js";
 
 const MiB = 1024 * 1024;
-const limits: SandboxLimits = {
-  wallMs: 20_000,
-  memoryBytes: 256 * MiB,
-  cpus: 1,
-  processes: 32,
-  tmpfsBytes: 16 * MiB,
-  outputBytes: 1 * MiB,
-  fileSizeBytes: 64 * MiB,
-};
 
-function py(code: string, lim: Partial<SandboxLimits> = {}, over: Partial<SandboxRunRequest> = {}): SandboxRunRequest {
-  return { cmd: ["python3", "-c", code], mounts: [], env: {}, trace: false, label: "test-limits", ...over, limits: { ...limits, ...lim } };
-}
+const py = (code: string, lim: Partial<SandboxLimits> = {}, over: Partial<SandboxRunRequest> = {}): SandboxRunRequest => pythonRequest(code, "test-limits", lim, over);
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -51,7 +40,7 @@ describe("limits", () => {
     expect(r.timedOut).toBe(false);
     expect(r.stdout.length + r.stderr.length).toBe(cap);
     expect(r.stdout).toMatch(/^x+$/);
-    expect(Date.now() - t0).toBeLessThan(limits.wallMs);
+    expect(Date.now() - t0).toBeLessThan(TEST_LIMITS.wallMs);
   });
 
   it("ends an allocation bomb under 256Mi as oomKilled", async () => {

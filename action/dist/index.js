@@ -64511,10 +64511,12 @@ function runscEntryOk(entry) {
   return typeof entry?.path === "string" && args(entry).includes("--network=none");
 }
 var BOOT_ONLY = "--debug-command=boot";
+function logsBootOnly(runtimeArgs) {
+  return runtimeArgs.filter((x2) => x2.startsWith("--debug-command=")).at(-1) === BOOT_ONLY;
+}
 function traceEntryOk(entry) {
   const a = args(entry);
-  return runscEntryOk(entry) && a.some((x2) => x2 === "--strace" || x2 === "--strace=true") && a.some((x2) => /^--debug-log=.+\/$/.test(x2)) && // runsc reads the last --debug-command it is given
-  a.filter((x2) => x2.startsWith("--debug-command=")).at(-1) === BOOT_ONLY;
+  return runscEntryOk(entry) && a.some((x2) => x2 === "--strace" || x2 === "--strace=true") && a.some((x2) => /^--debug-log=.+\/$/.test(x2)) && logsBootOnly(a);
 }
 function mergeDaemonConfig(existing, runscPath, traceDir) {
   const dir = traceDir.endsWith("/") ? traceDir : `${traceDir}/`;
@@ -64790,8 +64792,7 @@ async function preflight(deps) {
     banditVersion = match[1];
     banditByImage.set(imageId2, banditVersion);
   }
-  const debugCommands = (traceEntry?.runtimeArgs ?? []).filter((a) => a.startsWith("--debug-command="));
-  const traceBootOnly = debugCommands.at(-1) === BOOT_ONLY;
+  const traceBootOnly = logsBootOnly(traceEntry?.runtimeArgs ?? []);
   return { imageTag: imageTag2, imageId: imageId2, runscVersion, banditVersion, dockerVersion, traceDir, traceBootOnly };
 }
 

@@ -39,14 +39,18 @@ export function runscEntryOk(entry: RuntimeEntry | undefined): boolean {
  */
 export const BOOT_ONLY = "--debug-command=boot";
 
+/** runsc reads the last --debug-command it is given: is that one boot-only? */
+export function logsBootOnly(runtimeArgs: readonly string[]): boolean {
+  return runtimeArgs.filter((x) => x.startsWith("--debug-command=")).at(-1) === BOOT_ONLY;
+}
+
 export function traceEntryOk(entry: RuntimeEntry | undefined): boolean {
   const a = args(entry);
   return (
     runscEntryOk(entry) &&
     a.some((x) => x === "--strace" || x === "--strace=true") &&
     a.some((x) => /^--debug-log=.+\/$/.test(x)) &&
-    // runsc reads the last --debug-command it is given
-    a.filter((x) => x.startsWith("--debug-command=")).at(-1) === BOOT_ONLY
+    logsBootOnly(a)
   );
 }
 

@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import type Dockerode from "dockerode";
 import { SandboxUnavailableError, type SandboxInfo, type SandboxRunResult } from "./sandbox.js";
 import { bounded } from "./bounded.js";
-import { BOOT_ONLY } from "./daemonConfig.js";
+import { logsBootOnly } from "./daemonConfig.js";
 import { debugLogDir, type RuntimeEntry } from "./traceCapture.js";
 
 const run = promisify(execFile);
@@ -131,8 +131,6 @@ export async function preflight(deps: PreflightDeps): Promise<PreflightResult> {
     banditVersion = match[1];
     banditByImage.set(imageId, banditVersion);
   }
-  // runsc reads the last --debug-command it is given.
-  const debugCommands = (traceEntry?.runtimeArgs ?? []).filter((a) => a.startsWith("--debug-command="));
-  const traceBootOnly = debugCommands.at(-1) === BOOT_ONLY;
+  const traceBootOnly = logsBootOnly(traceEntry?.runtimeArgs ?? []);
   return { imageTag, imageId, runscVersion, banditVersion, dockerVersion, traceDir, traceBootOnly };
 }

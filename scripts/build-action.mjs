@@ -17,7 +17,7 @@
  * usage: node scripts/build-action.mjs [OUTFILE]   (default action/dist/index.js)
  */
 import { build } from "esbuild";
-import { nodeBanner } from "./bundleBanner.mjs";
+import { buildWhenRunDirectly, nodeBanner } from "./bundleShared.mjs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -66,13 +66,4 @@ export async function buildAction(outfile = join(root, "action", "dist", "index.
   return { outfile, inputs: inputs.length, bytes: Object.values(result.metafile.outputs)[0]?.bytes ?? 0 };
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const out = process.argv[2] ? resolve(process.argv[2]) : undefined;
-  buildAction(out).then(
-    (r) => console.log(`action bundle: ${r.outfile} (${r.inputs} inputs, ${r.bytes} bytes)`),
-    (err) => {
-      console.error(err instanceof Error ? err.message : err);
-      process.exit(1);
-    },
-  );
-}
+buildWhenRunDirectly(import.meta.url, buildAction, "action bundle");

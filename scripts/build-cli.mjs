@@ -16,7 +16,7 @@
  * usage: node scripts/build-cli.mjs [OUTFILE]   (default dist/skillgate.mjs)
  */
 import { build } from "esbuild";
-import { nodeBanner } from "./bundleBanner.mjs";
+import { buildWhenRunDirectly, nodeBanner } from "./bundleShared.mjs";
 import { chmod } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -76,13 +76,4 @@ export async function buildCli(outfile = join(root, "dist", "skillgate.mjs")) {
   return { outfile, inputs: inputs.length, bytes: Object.values(result.metafile.outputs)[0]?.bytes ?? 0 };
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const out = process.argv[2] ? resolve(process.argv[2]) : undefined;
-  buildCli(out).then(
-    (r) => console.log(`cli bundle: ${r.outfile} (${r.inputs} inputs, ${r.bytes} bytes)`),
-    (err) => {
-      console.error(err instanceof Error ? err.message : err);
-      process.exit(1);
-    },
-  );
-}
+buildWhenRunDirectly(import.meta.url, buildCli, "cli bundle");

@@ -54765,9 +54765,7 @@ var PolicyError = class extends Error {
   column;
   reason;
 };
-function policyValidators() {
-  return { full: policyFile, partial: policyOverride };
-}
+var POLICY_VALIDATORS = { full: policyFile, partial: policyOverride };
 var isMap2 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 function deepMerge(base, override) {
   if (!isMap2(base) || !isMap2(override)) return override === void 0 ? base : override;
@@ -54811,7 +54809,7 @@ function toLimits(raw) {
   };
 }
 function parsePolicy(defaultYamlText, overrideYamlText, overrideFile = ".github/skillgate.yml") {
-  const { full, partial } = policyValidators();
+  const { full, partial } = POLICY_VALIDATORS;
   const base = parseFile(defaultYamlText, "policies/default.yml");
   const files = [base];
   if (overrideYamlText !== void 0) {
@@ -64527,11 +64525,9 @@ function mergeDaemonConfig(existing, runscPath, traceDir) {
     changed = true;
   }
   const trace = runtimes["runsc-trace"];
-  if (!traceEntryOk(trace) && traceEntryOk({ ...trace, runtimeArgs: [...args(trace), BOOT_ONLY] })) {
-    runtimes["runsc-trace"] = { ...trace, runtimeArgs: [...args(trace), BOOT_ONLY] };
-    changed = true;
-  } else if (!traceEntryOk(trace)) {
-    runtimes["runsc-trace"] = { path: runscPath, runtimeArgs: ["--network=none", "--strace", `--debug-log=${dir}`, BOOT_ONLY] };
+  if (!traceEntryOk(trace)) {
+    const upgraded = { ...trace, runtimeArgs: [...args(trace), BOOT_ONLY] };
+    runtimes["runsc-trace"] = traceEntryOk(upgraded) ? upgraded : { path: runscPath, runtimeArgs: ["--network=none", "--strace", `--debug-log=${dir}`, BOOT_ONLY] };
     changed = true;
   }
   return { config: { ...existing, runtimes }, changed };

@@ -25,9 +25,7 @@ export class PolicyError extends Error {
 }
 
 /** policyFileSchema.ts precompiled by Ajv (scripts/gen-validators.mjs): full file, and an override. */
-function policyValidators(): { full: ValidateFunction; partial: ValidateFunction } {
-  return { full: policyFile as ValidateFunction, partial: policyOverride as ValidateFunction };
-}
+const POLICY_VALIDATORS = { full: policyFile as ValidateFunction, partial: policyOverride as ValidateFunction };
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -86,7 +84,7 @@ function toLimits(raw: Record<string, unknown>): ResourceLimits {
 }
 
 export function parsePolicy(defaultYamlText: string, overrideYamlText?: string, overrideFile = ".github/skillgate.yml"): Policy {
-  const { full, partial } = policyValidators();
+  const { full, partial } = POLICY_VALIDATORS;
   const base = parseFile(defaultYamlText, "policies/default.yml");
   const files = [base];
   if (overrideYamlText !== undefined) {

@@ -68,12 +68,13 @@ export function mergeDaemonConfig(
     changed = true;
   }
   const trace = runtimes["runsc-trace"];
-  if (!traceEntryOk(trace) && traceEntryOk({ ...trace, runtimeArgs: [...args(trace), BOOT_ONLY] })) {
-    // A working entry from before --debug-command=boot: keep its folder, add the flag.
-    runtimes["runsc-trace"] = { ...trace, runtimeArgs: [...args(trace), BOOT_ONLY] };
-    changed = true;
-  } else if (!traceEntryOk(trace)) {
-    runtimes["runsc-trace"] = { path: runscPath, runtimeArgs: ["--network=none", "--strace", `--debug-log=${dir}`, BOOT_ONLY] };
+  if (!traceEntryOk(trace)) {
+    // A working entry from before --debug-command=boot keeps its folder and gets the flag;
+    // anything else is replaced.
+    const upgraded = { ...trace, runtimeArgs: [...args(trace), BOOT_ONLY] };
+    runtimes["runsc-trace"] = traceEntryOk(upgraded)
+      ? upgraded
+      : { path: runscPath, runtimeArgs: ["--network=none", "--strace", `--debug-log=${dir}`, BOOT_ONLY] };
     changed = true;
   }
   return { config: { ...existing, runtimes }, changed };

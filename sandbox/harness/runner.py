@@ -1,6 +1,8 @@
-"""skillgate example runner: the child the harness starts for one example (python3 -I runner.py).
+"""skillgate example runner: the child the harness starts for one example (python3 -I runner.py;
+for example 0, a fork of the harness made before it read its job, running this file in place).
 
-Reads {index, entry, input, memoryBytes?} from stdin, closes it, marks the start of the
+Reads {index, entry, input, memoryBytes?, env} from stdin, closes it, sets its environment to
+env, marks the start of the
 skill's behaviour for the trace with a stat of /__skillgate_marker__/begin/<index>, imports the
 entry file from /skill, calls FUNCTION(input) and writes one JSON document to fd 3:
   {"ok": true, "result": {...}, "audit": [...]}
@@ -8,7 +10,8 @@ entry file from /skill, calls FUNCTION(input) and writes one JSON document to fd
 Everything this process does after the marker is attributed to the skill, so all the
 runner's own preparation (imports, limits, fd flags) happens before it.
 """
-import importlib.util
+import _frozen_importlib
+import _frozen_importlib_external
 import json
 import os
 import resource
@@ -139,10 +142,12 @@ def load_entry(entry):
     if not path.startswith(SKILL_PREFIX) or not path.endswith(".py"):
         raise ImportError("entry file %r is not a .py file inside the skill folder" % file)
     modname = os.path.splitext(os.path.basename(path))[0]
-    spec = importlib.util.spec_from_file_location(modname, path)
+    # importlib.util's two functions, from the bootstrap modules every interpreter has loaded
+    # (importing importlib.util costs about 10 ms under gVisor).
+    spec = _frozen_importlib_external.spec_from_file_location(modname, path)
     if spec is None or spec.loader is None:
         raise ImportError("cannot load %s" % file)
-    module = importlib.util.module_from_spec(spec)
+    module = _frozen_importlib.module_from_spec(spec)
     sys.modules[modname] = module
     spec.loader.exec_module(module)
     fn = getattr(module, function)
@@ -165,6 +170,10 @@ def check_result(result):
 def main():
     global recording
     job = json.loads(sys.stdin.buffer.read())
+    env = job.get("env")
+    if isinstance(env, dict):  # a prespawned runner inherited the harness's (exec'd ones get it twice)
+        os.environ.clear()
+        os.environ.update({str(k): str(v) for k, v in env.items()})
     null = os.open("/dev/null", os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)

@@ -22,7 +22,8 @@ describe("harness.py in the sandbox", () => {
   it("gives each example exactly the protocol's environment, decoys, session and fds, and survives kill(-1)", async () => {
     const skill = stager.stage("introspect");
     const decoys = makeDecoys();
-    const job = buildJob(skill, decoys);
+    // A key the skill can recognise in memory: 32 bytes 0x5a ("Z"), "5a" x 32 in the job's hex.
+    const job = buildJob(skill, decoys, Buffer.alloc(32, 0x5a));
     expect(job).toMatchObject({ entry: { file: "main.py", function: "run" }, timeoutMs: 10_000, outputBytes: 1024 ** 2, subprocess: true });
     const run = await sandbox.run(buildRequest(skill, job));
     expect(run.exitCode).toBe(0);
@@ -47,6 +48,20 @@ describe("harness.py in the sandbox", () => {
     // kill(-1) from the skill is refused by the harness's seccomp guard (EPERM), the harness lives on.
     const all = channel.records.get(1)!;
     expect(all.result).toEqual({ refused: 1 });
+
+    // Example 0 ran in the runner forked before the harness read its job; example 2 ("look-again")
+    // in a fresh `python3 -I runner.py`. The skill sees the same process either way.
+    const again = channel.records.get(2)!;
+    expect(again.status).toBe("ok");
+    expect(look.result).toEqual(again.result);
+    const v = r.view as Record<string, unknown>;
+    expect(v).toMatchObject({ argv: ["/opt/skillgate/runner.py"], main: "/opt/skillgate/runner.py", dumpable: 1, umask: 0o022, pgid_is_pid: true, ppid: 1 });
+    expect(v.flags).toEqual([1, 0, 1, 1]); // -I, with site
+    expect((v.sys_path as string[]).some((p) => p.endsWith("-packages"))).toBe(true);
+    expect(v.signals).toMatchObject({ "2": "<built-in function default_int_handler>", "13": "1", "25": "1" /* SIG_IGN */ });
+    expect((v.fds as number[]).slice(0, 4)).toEqual([0, 1, 2, 3]); // 3: the runner's result pipe (not inherited)
+    // No copy of the key anywhere in the runner's memory, on either path; the scan does read it.
+    expect(r.key_in_memory).toEqual({ raw: 0, hex: 0, control: 40 });
   });
 
   it("refuses a job that is not JSON with a framed fatal record and exit code 2", async () => {

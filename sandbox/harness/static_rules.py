@@ -904,7 +904,25 @@ def install_bandit_fast_path(path=ENTRY_POINTS_TABLE):
     version.VersionInfo = VersionInfo
     pbr.version = version
     sys.modules.update({"stevedore": stevedore, "stevedore.extension": extension, "pbr": pbr, "pbr.version": version})
+    if "yaml" not in sys.modules:
+        sys.modules["yaml"] = LazyModule("yaml")
     return True
+
+
+class LazyModule(type(sys)):
+    """A module that imports itself on first attribute use. Bandit's config module imports PyYAML
+    (about 50 ms under gVisor) only to read a config file, which skillgate never passes; the first
+    use of any attribute imports the real module, which then replaces this one in sys.modules."""
+
+    def __getattr__(self, name):
+        real = self.__dict__.get("_real")
+        if real is None:
+            import importlib
+            if sys.modules.get(self.__name__) is self:
+                del sys.modules[self.__name__]
+            real = importlib.import_module(self.__name__)
+            self.__dict__["_real"] = real
+        return getattr(real, name)
 
 
 def load_bandit():

@@ -2,7 +2,8 @@
  * static_rules.py starts Bandit through a build-time table of its entry points instead of
  * stevedore + pbr (about 0.6 s less per static sandbox). It must load exactly the plugins,
  * blacklists and formatters that stevedore's own discovery finds in the same image, and it
- * must be the path the gate really takes (real sandbox, real Bandit).
+ * must be the path the gate really takes (real sandbox, real Bandit). PyYAML, which Bandit imports
+ * only to read a config file the gate never passes, loads on first use.
  */
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,7 +24,18 @@ exec(compile(src, "static_rules.py", "exec"))
 config, manager, version = load_bandit()
 from bandit.core import extension_loader as el
 m = el.MANAGER
+def yaml_loaded():  # without touching an attribute of a stand-in (that would load it)
+    mod = sys.modules.get("yaml")
+    return mod is not None and "__file__" in vars(mod) or "_real" in vars(mod or sys)
+yaml_at_start = yaml_loaded()
+cfg = config.BanditConfig()  # what the gate builds: no config file, so no YAML
+yaml_after_config = yaml_loaded()
+import yaml
 print(json.dumps({
+    "yamlAtStart": yaml_at_start,
+    "yamlAfterConfig": yaml_after_config,
+    "yamlWorks": yaml.safe_load("a: [1, 2]"),
+    "yamlError": issubclass(config.yaml.YAMLError, Exception),
     "fastPath": not hasattr(sys.modules["stevedore"], "__file__"),
     "pkgResources": "pkg_resources" in sys.modules,
     "version": version,
@@ -38,6 +50,10 @@ writeFileSync(join(dir, "probe.py"), PROBE);
 chmodSync(join(dir, "probe.py"), 0o644);
 
 interface Loaded {
+  yamlAtStart: boolean;
+  yamlAfterConfig: boolean;
+  yamlWorks: unknown;
+  yamlError: boolean;
   fastPath: boolean;
   pkgResources: boolean;
   version: string;
@@ -79,5 +95,10 @@ describe("Bandit's start-up fast path in the sandbox image", () => {
     expect(fast.blacklist.length).toBeGreaterThanOrEqual(30);
     // Formatters load lazily on first use and resolve to Bandit's own modules.
     expect(fast.jsonFormatter).toBe("bandit.formatters.json");
+    // PyYAML is not imported to build the gate's config, and is the real module on first use.
+    expect([fast.yamlAtStart, fast.yamlAfterConfig, slow.yamlAtStart]).toEqual([false, false, true]);
+    expect(fast.yamlWorks).toEqual({ a: [1, 2] });
+    expect(slow.yamlWorks).toEqual({ a: [1, 2] });
+    expect([fast.yamlError, slow.yamlError]).toEqual([true, true]);
   });
 });

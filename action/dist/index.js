@@ -7666,8 +7666,8 @@ var require_common = __commonJS({
         }
         return debug2;
       }
-      function extend(namespace, delimiter) {
-        const newDebug = createDebug(this.namespace + (typeof delimiter === "undefined" ? ":" : delimiter) + namespace);
+      function extend(namespace, delimiter2) {
+        const newDebug = createDebug(this.namespace + (typeof delimiter2 === "undefined" ? ":" : delimiter2) + namespace);
         newDebug.log = this.log;
         return newDebug;
       }
@@ -8234,12 +8234,12 @@ var require_src2 = __commonJS({
     function check3(path3, isFile, isDirectory) {
       log(`checking %s`, path3);
       try {
-        const stat2 = fs_1.statSync(path3);
-        if (stat2.isFile() && isFile) {
+        const stat3 = fs_1.statSync(path3);
+        if (stat3.isFile() && isFile) {
           log(`[OK] path represents a file`);
           return true;
         }
-        if (stat2.isDirectory() && isDirectory) {
+        if (stat3.isDirectory() && isDirectory) {
           log(`[OK] path represents a directory`);
           return true;
         }
@@ -8695,11 +8695,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names, constants4) {
+      optimizeNames(names, constants5) {
         if (!names[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names, constants4);
+          this.rhs = optimizeExpr(this.rhs, names, constants5);
         return this;
       }
       get names() {
@@ -8716,10 +8716,10 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names, constants4) {
+      optimizeNames(names, constants5) {
         if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names, constants4);
+        this.rhs = optimizeExpr(this.rhs, names, constants5);
         return this;
       }
       get names() {
@@ -8780,8 +8780,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names, constants4) {
-        this.code = optimizeExpr(this.code, names, constants4);
+      optimizeNames(names, constants5) {
+        this.code = optimizeExpr(this.code, names, constants5);
         return this;
       }
       get names() {
@@ -8810,12 +8810,12 @@ var require_codegen = __commonJS({
         }
         return nodes.length > 0 ? this : void 0;
       }
-      optimizeNames(names, constants4) {
+      optimizeNames(names, constants5) {
         const { nodes } = this;
         let i2 = nodes.length;
         while (i2--) {
           const n = nodes[i2];
-          if (n.optimizeNames(names, constants4))
+          if (n.optimizeNames(names, constants5))
             continue;
           subtractNames(names, n.names);
           nodes.splice(i2, 1);
@@ -8868,12 +8868,12 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names, constants4) {
+      optimizeNames(names, constants5) {
         var _a2;
-        this.else = (_a2 = this.else) === null || _a2 === void 0 ? void 0 : _a2.optimizeNames(names, constants4);
-        if (!(super.optimizeNames(names, constants4) || this.else))
+        this.else = (_a2 = this.else) === null || _a2 === void 0 ? void 0 : _a2.optimizeNames(names, constants5);
+        if (!(super.optimizeNames(names, constants5) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names, constants4);
+        this.condition = optimizeExpr(this.condition, names, constants5);
         return this;
       }
       get names() {
@@ -8896,10 +8896,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names, constants4) {
-        if (!super.optimizeNames(names, constants4))
+      optimizeNames(names, constants5) {
+        if (!super.optimizeNames(names, constants5))
           return;
-        this.iteration = optimizeExpr(this.iteration, names, constants4);
+        this.iteration = optimizeExpr(this.iteration, names, constants5);
         return this;
       }
       get names() {
@@ -8935,10 +8935,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names, constants4) {
-        if (!super.optimizeNames(names, constants4))
+      optimizeNames(names, constants5) {
+        if (!super.optimizeNames(names, constants5))
           return;
-        this.iterable = optimizeExpr(this.iterable, names, constants4);
+        this.iterable = optimizeExpr(this.iterable, names, constants5);
         return this;
       }
       get names() {
@@ -8980,11 +8980,11 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names, constants4) {
+      optimizeNames(names, constants5) {
         var _a2, _b;
-        super.optimizeNames(names, constants4);
-        (_a2 = this.catch) === null || _a2 === void 0 ? void 0 : _a2.optimizeNames(names, constants4);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants4);
+        super.optimizeNames(names, constants5);
+        (_a2 = this.catch) === null || _a2 === void 0 ? void 0 : _a2.optimizeNames(names, constants5);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants5);
         return this;
       }
       get names() {
@@ -9285,7 +9285,7 @@ var require_codegen = __commonJS({
     function addExprNames(names, from) {
       return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
     }
-    function optimizeExpr(expr, names, constants4) {
+    function optimizeExpr(expr, names, constants5) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -9300,14 +9300,14 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n) {
-        const c3 = constants4[n.str];
+        const c3 = constants5[n.str];
         if (c3 === void 0 || names[n.str] !== 1)
           return n;
         delete names[n.str];
         return c3;
       }
       function canOptimize(e) {
-        return e instanceof code_1._Code && e._items.some((c3) => c3 instanceof code_1.Name && names[c3.str] === 1 && constants4[c3.str] !== void 0);
+        return e instanceof code_1._Code && e._items.some((c3) => c3 instanceof code_1.Name && names[c3.str] === 1 && constants5[c3.str] !== void 0);
       }
     }
     function subtractNames(names, from) {
@@ -16581,7 +16581,7 @@ var require_buffer_list = __commonJS({
         }
       }, {
         key: "join",
-        value: function join15(s) {
+        value: function join16(s) {
           if (this.length === 0) return "";
           var p2 = this.head;
           var ret = "" + p2.data;
@@ -21071,7 +21071,7 @@ var require_end_of_stream2 = __commonJS({
 // node_modules/tar-stream/pack.js
 var require_pack = __commonJS({
   "node_modules/tar-stream/pack.js"(exports, module) {
-    var constants4 = require_fs_constants();
+    var constants5 = require_fs_constants();
     var eos = require_end_of_stream2();
     var inherits = require_inherits();
     var alloc = Buffer.alloc;
@@ -21089,16 +21089,16 @@ var require_pack = __commonJS({
       if (size) self2.push(END_OF_TAR.slice(0, 512 - size));
     };
     function modeToType(mode) {
-      switch (mode & constants4.S_IFMT) {
-        case constants4.S_IFBLK:
+      switch (mode & constants5.S_IFMT) {
+        case constants5.S_IFBLK:
           return "block-device";
-        case constants4.S_IFCHR:
+        case constants5.S_IFCHR:
           return "character-device";
-        case constants4.S_IFDIR:
+        case constants5.S_IFDIR:
           return "directory";
-        case constants4.S_IFIFO:
+        case constants5.S_IFIFO:
           return "fifo";
-        case constants4.S_IFLNK:
+        case constants5.S_IFLNK:
           return "symlink";
       }
       return "file";
@@ -21405,8 +21405,8 @@ var require_mkdirp_classic = __commonJS({
           // there already.  If so, then hooray!  If not, then something
           // is borked.
           default:
-            xfs.stat(p2, function(er2, stat2) {
-              if (er2 || !stat2.isDirectory()) cb(er, made);
+            xfs.stat(p2, function(er2, stat3) {
+              if (er2 || !stat3.isDirectory()) cb(er, made);
               else cb(null, made);
             });
             break;
@@ -21437,13 +21437,13 @@ var require_mkdirp_classic = __commonJS({
           // there already.  If so, then hooray!  If not, then something
           // is borked.
           default:
-            var stat2;
+            var stat3;
             try {
-              stat2 = xfs.statSync(p2);
+              stat3 = xfs.statSync(p2);
             } catch (err1) {
               throw err0;
             }
-            if (!stat2.isDirectory()) throw err0;
+            if (!stat3.isDirectory()) throw err0;
             break;
         }
       }
@@ -21473,7 +21473,7 @@ var require_tar_fs = __commonJS({
     var normalize2 = !win32 ? echo : function(name) {
       return name.replace(/\\/g, "/").replace(/[:?<>|]/g, "_");
     };
-    var statAll = function(fs2, stat2, cwd, ignore, entries, sort) {
+    var statAll = function(fs2, stat3, cwd, ignore, entries, sort) {
       var queue = entries || ["."];
       for (var i2 = 0; i2 < queue.length; i2++) {
         if (!inCwd(path3.resolve(cwd, queue[i2]), cwd)) throw new Error(queue[i2] + " is not a valid path");
@@ -21482,16 +21482,16 @@ var require_tar_fs = __commonJS({
         if (!queue.length) return callback();
         var next = queue.shift();
         var nextAbs = path3.join(cwd, next);
-        stat2.call(fs2, nextAbs, function(err, stat3) {
+        stat3.call(fs2, nextAbs, function(err, stat4) {
           if (err) return callback(err);
-          if (!stat3.isDirectory()) return callback(null, next, stat3);
+          if (!stat4.isDirectory()) return callback(null, next, stat4);
           fs2.readdir(nextAbs, function(err2, files) {
             if (err2) return callback(err2);
             if (sort) files.sort();
             for (var i3 = 0; i3 < files.length; i3++) {
               if (!ignore(path3.join(cwd, next, files[i3]))) queue.push(path3.join(next, files[i3]));
             }
-            callback(null, next, stat3);
+            callback(null, next, stat4);
           });
         });
       };
@@ -21536,36 +21536,36 @@ var require_tar_fs = __commonJS({
           pack.entry(header2, onnextentry);
         });
       };
-      var onstat = function(err, filename, stat2) {
+      var onstat = function(err, filename, stat3) {
         if (err) return pack.destroy(err);
         if (!filename) {
           if (opts.finalize !== false) pack.finalize();
           return finish(pack);
         }
-        if (stat2.isSocket()) return onnextentry();
+        if (stat3.isSocket()) return onnextentry();
         var header2 = {
           name: normalize2(filename),
-          mode: (stat2.mode | (stat2.isDirectory() ? dmode : fmode)) & umask,
-          mtime: stat2.mtime,
-          size: stat2.size,
+          mode: (stat3.mode | (stat3.isDirectory() ? dmode : fmode)) & umask,
+          mtime: stat3.mtime,
+          size: stat3.size,
           type: "file",
-          uid: stat2.uid,
-          gid: stat2.gid
+          uid: stat3.uid,
+          gid: stat3.gid
         };
-        if (stat2.isDirectory()) {
+        if (stat3.isDirectory()) {
           header2.size = 0;
           header2.type = "directory";
           header2 = map(header2) || header2;
           return pack.entry(header2, onnextentry);
         }
-        if (stat2.isSymbolicLink()) {
+        if (stat3.isSymbolicLink()) {
           header2.size = 0;
           header2.type = "symlink";
           header2 = map(header2) || header2;
           return onsymlink(filename, header2);
         }
         header2 = map(header2) || header2;
-        if (!stat2.isFile()) {
+        if (!stat3.isFile()) {
           if (strict) return pack.destroy(new Error("unsupported type for " + filename));
           return onnextentry();
         }
@@ -21662,7 +21662,7 @@ var require_tar_fs = __commonJS({
           return next(new Error(JSON.stringify(header2.name) + " is not a valid path"));
         }
         var isRoot = path3.join(name, ".") === path3.join(cwd, ".");
-        var stat2 = function(err) {
+        var stat3 = function(err) {
           if (err) return next(err);
           if (isRoot) return next();
           utimes(name, header2, function(err2) {
@@ -21685,7 +21685,7 @@ var require_tar_fs = __commonJS({
               own,
               uid: header2.uid,
               gid: header2.gid
-            }, stat2);
+            }, stat3);
           }
         };
         var onsymlink = function() {
@@ -21697,7 +21697,7 @@ var require_tar_fs = __commonJS({
             if (err) return next(err);
             if (!valid) return next(new Error(name + " is not a valid symlink"));
             xfs.unlink(name, function() {
-              xfs.symlink(header2.linkname, name, stat2);
+              xfs.symlink(header2.linkname, name, stat3);
             });
           });
         };
@@ -21713,7 +21713,7 @@ var require_tar_fs = __commonJS({
                   stream = xfs.createReadStream(srcpath);
                   return onfile();
                 }
-                stat2(err2);
+                stat3(err2);
               });
             });
           });
@@ -21732,7 +21732,7 @@ var require_tar_fs = __commonJS({
             });
             pump(rs, ws, function(err2) {
               if (err2) return next(err2);
-              ws.on("close", stat2);
+              ws.on("close", stat3);
             });
           }
         };
@@ -31462,13 +31462,13 @@ var require_path = __commonJS({
   "node_modules/@protobufjs/path/index.js"(exports) {
     "use strict";
     var path3 = exports;
-    var isAbsolute2 = (
+    var isAbsolute3 = (
       /**
        * Tests if the specified path is absolute.
        * @param {string} path Path to test
        * @returns {boolean} `true` if path is absolute
        */
-      path3.isAbsolute = function isAbsolute3(path4) {
+      path3.isAbsolute = function isAbsolute4(path4) {
         return /^(?:\/|\w+:)/.test(path4);
       }
     );
@@ -31480,7 +31480,7 @@ var require_path = __commonJS({
        */
       path3.normalize = function normalize3(path4) {
         path4 = path4.replace(/\\/g, "/").replace(/\/{2,}/g, "/");
-        var parts = path4.split("/"), absolute = isAbsolute2(path4), prefix = "";
+        var parts = path4.split("/"), absolute = isAbsolute3(path4), prefix = "";
         if (absolute)
           prefix = parts.shift() + "/";
         for (var i2 = 0; i2 < parts.length; ) {
@@ -31502,7 +31502,7 @@ var require_path = __commonJS({
     path3.resolve = function resolve2(originPath, includePath, alreadyNormalized) {
       if (!alreadyNormalized)
         includePath = normalize2(includePath);
-      if (isAbsolute2(includePath))
+      if (isAbsolute3(includePath))
         return includePath;
       if (!alreadyNormalized)
         originPath = normalize2(originPath);
@@ -51157,7 +51157,7 @@ var require_docker = __commonJS({
 import { execFile as execFile3 } from "node:child_process";
 import { mkdir as mkdir4, mkdtemp, readFile as readFile3, rm as rm3, writeFile as writeFile2 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
-import { dirname as dirname4, isAbsolute, join as join14 } from "node:path";
+import { dirname as dirname4, isAbsolute as isAbsolute2, join as join15 } from "node:path";
 import { promisify as promisify3 } from "node:util";
 
 // src/core/render/json.ts
@@ -54658,7 +54658,7 @@ function parseYamlSafely(text, file, options = {}) {
     problem("syntax", START, `cannot parse YAML: ${clip2(String(err.message ?? err), 200)}`);
     return { findings, locate: () => START };
   }
-  const locate = (pointer, target) => locateNode(doc, lc, pointer, target);
+  const locate2 = (pointer, target) => locateNode(doc, lc, pointer, target);
   const at = (offset) => {
     if (offset === void 0) return START;
     const { line, col } = lc.linePos(offset);
@@ -54679,10 +54679,10 @@ function parseYamlSafely(text, file, options = {}) {
   if (doc.directives?.yaml.explicit || doc.directives?.tags && Object.keys(doc.directives.tags).length > 1) {
     problem("tag", START, "YAML directives (%YAML, %TAG) are not accepted");
   }
-  if (findings.length > 0) return { doc, findings, locate };
+  if (findings.length > 0) return { doc, findings, locate: locate2 };
   if (depthOf(doc.contents, maxDepth) > maxDepth) {
     problem("depth", START, `nesting deeper than ${maxDepth} levels`);
-    return { doc, findings, locate };
+    return { doc, findings, locate: locate2 };
   }
   let firstAlias;
   (0, import_yaml2.visit)(doc, {
@@ -54705,10 +54705,10 @@ function parseYamlSafely(text, file, options = {}) {
       }
     }
   });
-  if (findings.length > 0) return { doc, findings, locate };
+  if (findings.length > 0) return { doc, findings, locate: locate2 };
   try {
     const value = doc.toJS({ maxAliasCount });
-    return { value, doc, findings, locate };
+    return { value, doc, findings, locate: locate2 };
   } catch (err) {
     const pos = at(firstAlias?.range?.[0]);
     if (err instanceof ReferenceError && /alias/i.test(err.message)) {
@@ -54716,7 +54716,7 @@ function parseYamlSafely(text, file, options = {}) {
     } else {
       problem("syntax", pos, `cannot build a value from the YAML: ${clip2(String(err.message ?? err), 200)}`);
     }
-    return { doc, findings, locate };
+    return { doc, findings, locate: locate2 };
   }
 }
 
@@ -54906,8 +54906,8 @@ async function readBounded(path3, shownAs) {
     throw new PolicyError(shownAs, 1, 1, `cannot read the policy file: ${err.code ?? String(err)}`);
   }
   try {
-    const stat2 = await handle.stat();
-    if (!stat2.isFile()) throw new PolicyError(shownAs, 1, 1, "the policy file is not a regular file");
+    const stat3 = await handle.stat();
+    if (!stat3.isFile()) throw new PolicyError(shownAs, 1, 1, "the policy file is not a regular file");
     const buf = Buffer.alloc(MAX_POLICY_BYTES + 1);
     let total = 0;
     for (; ; ) {
@@ -59966,11 +59966,11 @@ import { mkdir as mkdir3, rm as rm2 } from "node:fs/promises";
 import { join as join9 } from "node:path";
 
 // src/core/checkDeclaredImports.ts
-function checkDeclaredImports(manifest, locate, file, skill, policy) {
+function checkDeclaredImports(manifest, locate2, file, skill, policy) {
   const anyAllowed = policy.imports.allowed.includes("*");
   const findings = [];
   (manifest.permissions?.imports ?? []).forEach((mod, i2) => {
-    const at = locate(`/permissions/imports/${i2}`);
+    const at = locate2(`/permissions/imports/${i2}`);
     const where = { file, line: at.line, column: at.column };
     if (policy.imports.forbidden.includes(mod)) {
       findings.push({ rule: "manifest.import-forbidden", severity: "critical", gate: "manifest", skill, ...where, message: `permissions.imports: "${mod}" is forbidden by the policy, whatever a manifest declares` });
@@ -63135,9 +63135,9 @@ function exit(st, pid, name, args2, ret, ok, raw) {
     case "openat2": {
       const at = name === "openat" || name === "openat2";
       const p2 = resolve(st, pid, at ? a[0] : void 0, a[at ? 1 : 0]);
-      const access2 = name === "creat" ? "create" : openAccess(a.slice(at ? 2 : 1).join(", "));
-      st.events.push({ kind: "open", pid, path: p2, access: access2, ok, raw });
-      if (ok && ret >= 0) filesOf(st, pid).set(ret, { path: p2, access: access2 });
+      const access3 = name === "creat" ? "create" : openAccess(a.slice(at ? 2 : 1).join(", "));
+      st.events.push({ kind: "open", pid, path: p2, access: access3, ok, raw });
+      if (ok && ret >= 0) filesOf(st, pid).set(ret, { path: p2, access: access3 });
       return;
     }
     case "truncate":
@@ -63500,7 +63500,7 @@ function skillEvents(events) {
 }
 
 // src/analyzers/dynamic/runDynamicGate.ts
-var HARNESS_CMD = ["python3", "-I", "-S", "/opt/skillgate/harness.py"];
+var HARNESS_CMD = ["python3", "-I", "/opt/skillgate/harness.py"];
 var MEMORY_FLOOR_BYTES = 256 * 1024 * 1024;
 var HARNESS_MEMORY_HEADROOM_BYTES = 128 * 1024 * 1024;
 var HARNESS_PROCESSES = 4;
@@ -63594,7 +63594,7 @@ async function runDynamicGate(sandbox, skill) {
   }
   const channel = parseHarnessOutput(run2.stdout, Buffer.from(job.key, "hex"));
   const broken = brokenReason(run2, channel, req.limits.memoryBytes);
-  const locate = await locator(skill);
+  const locate2 = await locator(skill);
   const validator = outputValidator(skill.manifest.output);
   let perExample = /* @__PURE__ */ new Map();
   if (!run2.trace) errors.push("no syscall trace was captured, so the skill's behaviour could not be checked");
@@ -63620,7 +63620,7 @@ async function runDynamicGate(sandbox, skill) {
   const examples = [];
   const breakAt = Math.max(-1, ...channel.records.keys()) + 1;
   for (const [i2, example] of job.examples.entries()) {
-    const ctx = { skill: skill.name, repoPath: skill.repoPath, example: example.name, limits: skill.limits, declaredAt: locate(`/examples/${i2}`) };
+    const ctx = { skill: skill.name, repoPath: skill.repoPath, example: example.name, limits: skill.limits, declaredAt: locate2(`/examples/${i2}`) };
     const rec = channel.records.get(i2);
     const forgeries = channel.forgeries.filter((f) => f.example === i2);
     for (const f of forgeries.slice(0, 3)) {
@@ -64486,10 +64486,8 @@ function imageTag() {
 }
 
 // src/sandbox/preflight.ts
-import { execFile } from "node:child_process";
-import { constants as constants3 } from "node:fs";
-import { access } from "node:fs/promises";
-import { promisify } from "node:util";
+import { constants as constants4 } from "node:fs";
+import { access as access2 } from "node:fs/promises";
 
 // src/sandbox/daemonConfig.ts
 import { existsSync as existsSync3, readFileSync as readFileSync3, renameSync, writeFileSync } from "node:fs";
@@ -64579,9 +64577,47 @@ if (argv1 && /daemonConfig\.[cm]?js$/.test(argv1) && __sgModuleUrl === pathToFil
   }
 }
 
+// src/sandbox/runscVersion.ts
+import { execFile } from "node:child_process";
+import { constants as constants3 } from "node:fs";
+import { access, realpath, stat } from "node:fs/promises";
+import { delimiter, isAbsolute, join as join11 } from "node:path";
+import { promisify } from "node:util";
+var run = promisify(execFile);
+var asked = /* @__PURE__ */ new Map();
+async function locate(command) {
+  if (command.includes("/")) return command;
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (!dir || !isAbsolute(dir)) continue;
+    const candidate = join11(dir, command);
+    try {
+      await access(candidate, constants3.X_OK);
+      return candidate;
+    } catch {
+    }
+  }
+  throw new Error(`${command} is not on PATH`);
+}
+async function runscVersionOf(command) {
+  const file = await realpath(await locate(command));
+  const s = await stat(file);
+  const id = `${file}\0${s.ino}\0${s.size}\0${s.mtimeMs}`;
+  let version2 = asked.get(id);
+  if (!version2) {
+    version2 = run(file, ["--version"], { timeout: 1e4 }).then(({ stdout }) => {
+      const v = /runsc version (\S+)/.exec(stdout)?.[1] ?? stdout.trim().split("\n")[0] ?? "";
+      if (!v) throw new Error("empty --version output");
+      return v;
+    });
+    asked.set(id, version2);
+    version2.catch(() => asked.delete(id));
+  }
+  return version2;
+}
+
 // src/sandbox/traceCapture.ts
-import { open as open3, readdir as readdir2, stat, unlink } from "node:fs/promises";
-import { join as join11 } from "node:path";
+import { open as open3, readdir as readdir2, stat as stat2, unlink } from "node:fs/promises";
+import { join as join12 } from "node:path";
 var TRACE_CAP_BYTES = 64 * 1024 * 1024;
 var HEADER_BYTES = 8192;
 function debugLogDir(runtime) {
@@ -64619,7 +64655,7 @@ async function runscLogs(dir) {
   }
   const out = [];
   for (const name of names.filter((n) => n.startsWith("runsc.")).sort()) {
-    const file = join11(dir, name);
+    const file = join12(dir, name);
     try {
       out.push({ file, args: argsLine(await header(file)) ?? "" });
     } catch {
@@ -64637,7 +64673,7 @@ async function readBootTrace(dir, containerId, capBytes = TRACE_CAP_BYTES) {
   let total = 0;
   let truncated = false;
   for (const file of files) {
-    const size = (await stat(file)).size;
+    const size = (await stat2(file)).size;
     total += size;
     const room = capBytes - chunks.reduce((n, c3) => n + Buffer.byteLength(c3), 0);
     if (room <= 0) {
@@ -64671,7 +64707,7 @@ function watchTraceSize(dir, containerId, capBytes, onExceeded, everyMs = 250) {
     void (async () => {
       try {
         file ??= (await traceFilesOf(dir, containerId)).find((f) => f.endsWith(".boot.txt"));
-        if (file && (await stat(file)).size > capBytes && !stopped) {
+        if (file && (await stat2(file)).size > capBytes && !stopped) {
           stopped = true;
           clearInterval(timer);
           onExceeded();
@@ -64697,7 +64733,6 @@ async function removeTraceFiles(dir, containerId) {
 }
 
 // src/sandbox/preflight.ts
-var run = promisify(execFile);
 var SETUP_FIX = "run as root: bash scripts/setup.sh (installs Docker, runsc, debootstrap; registers the runsc runtimes; starts dockerd; builds the sandbox image)";
 var IMAGE_FIX = "run: npm run build && node dist/src/sandbox/ensureImage.js (or as root: bash scripts/setup.sh)";
 var banditByImage = /* @__PURE__ */ new Map();
@@ -64724,6 +64759,8 @@ async function preflight(deps) {
   const imageP = bounded(docker.getImage(imageTag2).inspect(), 15e3, "image inspect");
   for (const p2 of [versionP, infoP, imageP]) p2.catch(() => {
   });
+  runscVersionOf("runsc").catch(() => {
+  });
   try {
     dockerVersion = (await versionP).Version;
     const info = await infoP;
@@ -64745,7 +64782,7 @@ async function preflight(deps) {
     throw new SandboxUnavailableError(`runtime "${traceRuntime}" needs runtimeArgs --strace and --debug-log=<folder>/`, SETUP_FIX);
   }
   try {
-    await access(traceDir, constants3.R_OK | constants3.W_OK | constants3.X_OK);
+    await access2(traceDir, constants4.R_OK | constants4.W_OK | constants4.X_OK);
   } catch (err) {
     throw new SandboxUnavailableError(
       `the trace folder ${traceDir} of runtime "${traceRuntime}" is not readable and writable by skillgate (uid ${process.getuid?.()}): ${reason(err)}`,
@@ -64755,9 +64792,7 @@ async function preflight(deps) {
   const runscPath = runtimes[runtime]?.path ?? "runsc";
   let runscVersion;
   try {
-    const { stdout } = await run(runscPath, ["--version"], { timeout: 1e4 });
-    runscVersion = /runsc version (\S+)/.exec(stdout)?.[1] ?? stdout.trim().split("\n")[0] ?? "";
-    if (!runscVersion) throw new Error("empty --version output");
+    runscVersion = await runscVersionOf(runscPath);
   } catch (err) {
     throw new SandboxUnavailableError(`cannot run ${runscPath} --version: ${reason(err)}`, SETUP_FIX);
   }
@@ -65293,7 +65328,7 @@ var import_dockerode2 = __toESM(require_docker(), 1);
 import { spawn as spawn2 } from "node:child_process";
 import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync as readFileSync4, rmSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname as dirname3, join as join12 } from "node:path";
+import { dirname as dirname3, join as join13 } from "node:path";
 import { pathToFileURL as pathToFileURL2 } from "node:url";
 async function imageId(docker, tag) {
   try {
@@ -65313,7 +65348,7 @@ function pidAlive(pid) {
   }
 }
 async function withLock(name, progress, work) {
-  const file = join12(tmpdir(), `${name}.lock`);
+  const file = join13(tmpdir(), `${name}.lock`);
   let announced = false;
   for (; ; ) {
     try {
@@ -65347,15 +65382,15 @@ async function withLock(name, progress, work) {
 }
 function snapshotRecipe() {
   const from = sandboxRecipeDir();
-  const to = mkdtempSync(join12(tmpdir(), "skillgate-recipe-"));
+  const to = mkdtempSync(join13(tmpdir(), "skillgate-recipe-"));
   for (const rel of recipeFiles(from)) {
-    mkdirSync(dirname3(join12(to, rel)), { recursive: true });
-    copyFileSync(join12(from, rel), join12(to, rel));
+    mkdirSync(dirname3(join13(to, rel)), { recursive: true });
+    copyFileSync(join13(from, rel), join13(to, rel));
   }
   return to;
 }
 function runBuild(recipe, tag, progress, timeoutMs) {
-  const script = join12(recipe, "build-image.sh");
+  const script = join13(recipe, "build-image.sh");
   return new Promise((resolve2, reject) => {
     const child = spawn2("bash", [script, tag], { stdio: ["ignore", "pipe", "pipe"] });
     const tail2 = [];
@@ -65593,9 +65628,9 @@ import { appendFileSync as appendFileSync2 } from "node:fs";
 import { EOL } from "node:os";
 var STEP_SUMMARY_MAX_BYTES = 1024 * 1024;
 function formatOutput(name, value) {
-  let delimiter = `ghadelimiter_${randomUUID()}`;
-  while (value.includes(delimiter) || name.includes(delimiter)) delimiter = `ghadelimiter_${randomUUID()}`;
-  return `${name}<<${delimiter}${EOL}${value}${EOL}${delimiter}${EOL}`;
+  let delimiter2 = `ghadelimiter_${randomUUID()}`;
+  while (value.includes(delimiter2) || name.includes(delimiter2)) delimiter2 = `ghadelimiter_${randomUUID()}`;
+  return `${name}<<${delimiter2}${EOL}${value}${EOL}${delimiter2}${EOL}`;
 }
 function appendOutputs(file, outputs) {
   appendFileSync2(file, Object.entries(outputs).map(([k2, v]) => formatOutput(k2, v)).join(""), "utf8");
@@ -65783,7 +65818,7 @@ function esc2(text) {
 // action/src/setupSandbox.ts
 import { spawn as spawn3 } from "node:child_process";
 import { existsSync as existsSync4 } from "node:fs";
-import { join as join13 } from "node:path";
+import { join as join14 } from "node:path";
 var SandboxSetupError = class extends Error {
   constructor(message, script) {
     super(message);
@@ -65797,7 +65832,7 @@ function setupCommand(script, uid) {
   return uid === 0 || uid === void 0 ? ["bash", script] : ["sudo", "-n", "--preserve-env=PATH", "bash", script];
 }
 async function setupSandbox(log) {
-  const script = join13(packageRoot(), "scripts", "setup.sh");
+  const script = join14(packageRoot(), "scripts", "setup.sh");
   if (!existsSync4(script)) throw new SandboxSetupError(`setup script not found at ${script}`, script);
   const [cmd, ...args2] = setupCommand(script, process.getuid?.());
   log(workflowCommand("group", {}, `skillgate: setting up the sandbox (${[cmd, ...args2].join(" ")})`));
@@ -65851,7 +65886,7 @@ async function check2(inputs, workspace, temp, io) {
   const payload = io.env.GITHUB_EVENT_PATH ? await readEvent(io.env.GITHUB_EVENT_PATH) : {};
   const choice = chooseBase(eventName, payload, inputs.base);
   io.out(`skillgate ${skillgateVersion()}: ${choice.reason}`);
-  const root = inputs.path ? join14(workspace, inputs.path) : workspace;
+  const root = inputs.path ? join15(workspace, inputs.path) : workspace;
   const skillsPath = "skills";
   let baseCommit;
   if (choice.base) baseCommit = await resolveCommit(workspace, choice.base, io);
@@ -65888,7 +65923,7 @@ async function check2(inputs, workspace, temp, io) {
   } catch (err) {
     io.out(workflowCommand("warning", { title: "skillgate: sandbox image" }, err.message));
   }
-  const workDir = await mkdtemp(join14(temp, "skillgate-work-"));
+  const workDir = await mkdtemp(join15(temp, "skillgate-work-"));
   try {
     return await checkSkills({
       root,
@@ -65937,11 +65972,11 @@ async function resolveCommit(workspace, ref, io) {
 async function publish(report, inputs, workspace, temp, io) {
   const { shown, rest } = capAnnotations(annotationsFor(report, inputs.path));
   for (const a of shown) io.out(formatAnnotation(a));
-  const reportDir = await mkdtemp(join14(temp, "skillgate-report-"));
-  const reportJson = join14(reportDir, "report.json");
+  const reportDir = await mkdtemp(join15(temp, "skillgate-report-"));
+  const reportJson = join15(reportDir, "report.json");
   await writeFile2(reportJson, JSON.stringify(renderJson(report), null, 2) + "\n");
   if (inputs.sarifFile) {
-    const sarifPath = isAbsolute(inputs.sarifFile) ? inputs.sarifFile : join14(workspace, inputs.sarifFile);
+    const sarifPath = isAbsolute2(inputs.sarifFile) ? inputs.sarifFile : join15(workspace, inputs.sarifFile);
     await mkdir4(dirname4(sarifPath), { recursive: true });
     const sarif = renderSarif(report, { toolVersion: skillgateVersion(), informationUri: INFORMATION_URI, pathPrefix: inputs.path });
     await writeFile2(sarifPath, JSON.stringify(sarif, null, 2) + "\n");

@@ -5,17 +5,14 @@
  * image id, Bandit (asked inside the image, once per image id). Any failure is a
  * SandboxUnavailableError whose `fix` says exactly what to run.
  */
-import { execFile } from "node:child_process";
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
-import { promisify } from "node:util";
 import type Dockerode from "dockerode";
 import { SandboxUnavailableError, type SandboxInfo, type SandboxRunResult } from "./sandbox.js";
 import { bounded } from "./bounded.js";
 import { logsBootOnly } from "./daemonConfig.js";
+import { runscVersionOf } from "./runscVersion.js";
 import { debugLogDir, type RuntimeEntry } from "./traceCapture.js";
-
-const run = promisify(execFile);
 
 export const SETUP_FIX = "run as root: bash scripts/setup.sh (installs Docker, runsc, debootstrap; registers the runsc runtimes; starts dockerd; builds the sandbox image)";
 export const IMAGE_FIX = "run: npm run build && node dist/src/sandbox/ensureImage.js (or as root: bash scripts/setup.sh)";
@@ -66,6 +63,8 @@ export async function preflight(deps: PreflightDeps): Promise<PreflightResult> {
   const infoP = bounded(docker.info(), 15_000, "info");
   const imageP = bounded(docker.getImage(imageTag).inspect(), 15_000, "image inspect");
   for (const p of [versionP, infoP, imageP]) p.catch(() => {}); // awaited below
+  // A head start for the runsc on PATH: the usual runtime binary, asked again below if not.
+  runscVersionOf("runsc").catch(() => {});
   try {
     dockerVersion = (await versionP).Version;
     const info = (await infoP) as { Runtimes?: Record<string, RuntimeEntry> };
@@ -97,9 +96,7 @@ export async function preflight(deps: PreflightDeps): Promise<PreflightResult> {
   const runscPath = runtimes[runtime]?.path ?? "runsc";
   let runscVersion: string;
   try {
-    const { stdout } = await run(runscPath, ["--version"], { timeout: 10_000 });
-    runscVersion = /runsc version (\S+)/.exec(stdout)?.[1] ?? stdout.trim().split("\n")[0] ?? "";
-    if (!runscVersion) throw new Error("empty --version output");
+    runscVersion = await runscVersionOf(runscPath);
   } catch (err) {
     throw new SandboxUnavailableError(`cannot run ${runscPath} --version: ${reason(err)}`, SETUP_FIX);
   }

@@ -12,7 +12,7 @@ import Dockerode from "dockerode";
 import { bounded, DockerTimeoutError, sleep } from "./bounded.js";
 import { imageTag as defaultImageTag } from "./imageTag.js";
 import { preflight, unavailableIfDown, type PreflightResult } from "./preflight.js";
-import { reapRunscProcesses } from "./runscProcesses.js";
+import { reapRunscProcesses, settleRunscProcesses } from "./runscProcesses.js";
 import { readBootTrace, removeTraceFiles, TRACE_CAP_BYTES, watchTraceSize } from "./traceCapture.js";
 import { containerSpec, MEMORY_FLOOR_BYTES, SandboxRequestError, validateRequest } from "./containerSpec.js";
 import { OutputCap } from "./outputCap.js";
@@ -186,18 +186,26 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
             log(`remove of ${id.slice(0, 12)} failed again: ${(e as Error).message}`),
           );
         });
-        const leaked = await reapRunscProcesses(id);
-        if (leaked.length > 0) {
-          log(`killed ${leaked.length} runsc process(es) that outlived container ${id.slice(0, 12)}: ${leaked.map((p) => p.pid).join(", ")}`);
-        }
-        if (req.trace && traceDir) {
+        // The /proc scan for runsc processes that outlived the container and the trace read
+        // are independent reads: done at once. A process that was still there may have been
+        // writing the trace meanwhile, so then the trace is read again once it is gone.
+        const reaping = settleRunscProcesses(id);
+        const readTrace = async (dir: string): Promise<void> => {
           try {
-            const captured = await readBootTrace(traceDir, id, traceCap);
+            const captured = await readBootTrace(dir, id, traceCap);
             trace = captured.file ? captured.text : undefined;
             traceTruncated = captured.truncated;
           } catch (err) {
             log(`reading the trace of ${id.slice(0, 12)} failed: ${(err as Error).message}`);
           }
+        };
+        if (req.trace && traceDir) await readTrace(traceDir);
+        const { lingered, killed: leaked } = await reaping;
+        if (leaked.length > 0) {
+          log(`killed ${leaked.length} runsc process(es) that outlived container ${id.slice(0, 12)}: ${leaked.map((p) => p.pid).join(", ")}`);
+        }
+        if (lingered && req.trace && traceDir) await readTrace(traceDir);
+        if (req.trace && traceDir) {
           await removeTraceFiles(traceDir, id).catch(() => undefined);
           if (!traceBootOnly) {
             // A runtime that logs every runsc command writes a last "delete" log as the

@@ -55,8 +55,17 @@ export async function runscProcessesOf(containerId: string): Promise<HostProcess
  * the rest. Returns those that had to be killed (empty when all exited by themselves).
  */
 export async function reapRunscProcesses(containerId: string, graceMs = 3000): Promise<HostProcess[]> {
+  return (await settleRunscProcesses(containerId, graceMs)).killed;
+}
+
+/**
+ * reapRunscProcesses, also telling whether any runsc process of the container was still
+ * there when asked (`lingered`): until then it may have been writing the container's logs.
+ */
+export async function settleRunscProcesses(containerId: string, graceMs = 3000): Promise<{ lingered: boolean; killed: HostProcess[] }> {
   const deadline = Date.now() + graceMs;
   let left = await runscProcessesOf(containerId);
+  const lingered = left.length > 0;
   while (left.length > 0 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100));
     left = await runscProcessesOf(containerId);
@@ -68,5 +77,5 @@ export async function reapRunscProcesses(containerId: string, graceMs = 3000): P
       // already gone
     }
   }
-  return left;
+  return { lingered, killed: left };
 }

@@ -1,6 +1,7 @@
 /** A skill ready for the sandbox: vetted files copied into skillgate's work folder. */
 import type { ResourceLimits } from "../core/policy.js";
 import type { SkillManifest } from "../core/skillManifest.generated.js";
+import type { CompiledUserSchema } from "../core/userSchema.js";
 
 export interface StagedSkill {
   /** Folder name under the skills path. */
@@ -14,4 +15,8 @@ export interface StagedSkill {
   limits: ResourceLimits;
   /** Relative paths of the files (forward slashes). */
   files: string[];
+  /** The output schema compiled by the manifest gate (compiled again when absent). */
+  output?: CompiledUserSchema;
+  /** The line of skill.yaml a JSON pointer names, from the manifest gate (skill.yaml is parsed again when absent). */
+  lineOf?: (pointer: string) => number;
 }

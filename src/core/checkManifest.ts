@@ -19,7 +19,7 @@ import type { SkillFiles } from "./skillFiles.js";
 import { checkSkillCard } from "./skillCard.js";
 import type { SkillManifest } from "./skillManifest.generated.js";
 import { skillManifest } from "./schemaValidators.generated.js";
-import { compileUserSchema, countJsonNodes } from "./userSchema.js";
+import { compileUserSchema, countJsonNodes, type CompiledUserSchema } from "./userSchema.js";
 
 export const MANIFEST_FILE = "skill.yaml";
 export const CARD_FILE = "SKILL.md";
@@ -27,6 +27,10 @@ export const CARD_FILE = "SKILL.md";
 export interface ManifestResult {
   manifest?: SkillManifest;
   limits?: ResourceLimits;
+  /** With a manifest: its output schema as compiled here, for checking results after the run. */
+  output?: CompiledUserSchema;
+  /** With a manifest: the line of skill.yaml a JSON pointer names (for findings after the run). */
+  lineOf?: (pointer: string) => number;
   findings: Finding[];
 }
 
@@ -170,7 +174,13 @@ export function checkManifest(skill: SkillFiles, policy: Policy): ManifestResult
   const manifest = value as unknown as SkillManifest;
   // Added after the decision above on purpose: they fail the skill but let the other gates run.
   findings.push(...checkDeclaredImports(manifest, (pointer) => parsed.locate(pointer, "value"), file, skill.name, policy));
-  return { manifest, limits: effectiveLimits(manifest.resources, policy).limits, findings: inFileOrder(findings) };
+  return {
+    manifest,
+    limits: effectiveLimits(manifest.resources, policy).limits,
+    ...(schemas.output ? { output: schemas.output } : {}),
+    lineOf: (pointer) => parsed.locate(pointer).line,
+    findings: inFileOrder(findings),
+  };
 }
 
 /** In file order, as a contributor reads them (a stable sort keeps same-line order). */

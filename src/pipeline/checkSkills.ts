@@ -63,6 +63,8 @@ interface Work {
   files?: SkillFiles;
   manifest?: SkillManifest;
   limits?: StagedSkill["limits"];
+  output?: StagedSkill["output"];
+  lineOf?: StagedSkill["lineOf"];
   findings: Finding[];
   errors: string[];
   key?: VerdictKey;
@@ -116,6 +118,8 @@ export async function checkSkills(req: CheckRequest): Promise<RunReport> {
       w.findings.push(...m.findings);
       w.manifest = m.manifest;
       w.limits = m.limits;
+      w.output = m.output;
+      w.lineOf = m.lineOf;
     }
 
     // The sandbox is needed for every skill with a valid manifest; check it once.
@@ -158,7 +162,16 @@ export async function checkSkills(req: CheckRequest): Promise<RunReport> {
     const toRun = work.filter((w) => info && !w.cached && w.manifest && w.limits && w.files && w.errors.length === 0);
     for (const w of toRun) {
       const stagedDir = await stageSkill(w.files!, runDir);
-      w.staged = { name: w.name, repoPath: w.repoPath, stagedDir, manifest: w.manifest!, limits: w.limits!, files: [...w.files!.files.keys()].sort() };
+      w.staged = {
+        name: w.name,
+        repoPath: w.repoPath,
+        stagedDir,
+        manifest: w.manifest!,
+        limits: w.limits!,
+        files: [...w.files!.files.keys()].sort(),
+        ...(w.output ? { output: w.output } : {}),
+        ...(w.lineOf ? { lineOf: w.lineOf } : {}),
+      };
     }
 
     // 4-5. static (one batch) and dynamic (per skill) share one pool of sandboxes.

@@ -133,9 +133,12 @@ function toStatus(rec: ExampleRecord | undefined, forged: boolean): ExampleBehav
 }
 
 async function locator(skill: StagedSkill): Promise<(pointer: string) => { file: string; line: number } | undefined> {
+  const file = `${skill.repoPath}/skill.yaml`;
+  const lineOf = skill.lineOf;
+  if (lineOf) return (p) => ({ file, line: lineOf(p) });
   try {
     const parsed = parseYamlSafely(await readFile(join(skill.stagedDir, "skill.yaml"), "utf8"), "skill.yaml");
-    return (p) => ({ file: `${skill.repoPath}/skill.yaml`, line: parsed.locate(p).line });
+    return (p) => ({ file, line: parsed.locate(p).line });
   } catch {
     return () => undefined;
   }
@@ -158,7 +161,7 @@ export async function runDynamicGate(sandbox: Sandbox, skill: StagedSkill): Prom
   const channel = parseHarnessOutput(run.stdout, Buffer.from(job.key, "hex"));
   const broken = brokenReason(run, channel, req.limits.memoryBytes);
   const locate = await locator(skill);
-  const validator = outputValidator(skill.manifest.output);
+  const validator = skill.output ?? outputValidator(skill.manifest.output);
 
   let perExample = new Map<number, ReturnType<typeof parseTrace>>();
   if (!run.trace) errors.push("no syscall trace was captured, so the skill's behaviour could not be checked");

@@ -13,12 +13,16 @@
  *   that loads the real module from node_modules on first use, so nothing is lost.
  * Subcommands reached by `await import()` (revalidate, audit, setup) stay lazily evaluated.
  *
+ * The entry (src/cli/entry.ts) is split from the rest: it sends preflight's questions to
+ * Docker before Node compiles the other 1.5 MB, so they are answered meanwhile. The rest
+ * lies in OUTFILE's sibling folder <name>-chunks/, rebuilt from scratch each time.
+ *
  * usage: node scripts/build-cli.mjs [OUTFILE]   (default dist/skillgate.mjs)
  */
 import { build } from "esbuild";
 import { buildWhenRunDirectly, nodeBanner } from "./bundleShared.mjs";
-import { chmod } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { chmod, rm } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -52,10 +56,20 @@ const lazyModules = {
 };
 
 export async function buildCli(outfile = join(root, "dist", "skillgate.mjs")) {
+  const outdir = dirname(outfile);
+  const name = basename(outfile, ".mjs");
+  // The entry is small (it asks Docker its preflight questions, then imports the rest):
+  // code splitting keeps one instance of the modules both halves use.
+  const chunks = join(outdir, `${name}-chunks`);
+  await rm(chunks, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [join(root, "src", "cli", "main.ts")],
-    outfile,
+    entryPoints: { [name]: join(root, "src", "cli", "entry.ts") },
+    outdir,
+    entryNames: "[name]",
+    chunkNames: `${name}-chunks/[name]-[hash]`,
+    outExtension: { ".js": ".mjs" },
+    splitting: true,
     bundle: true,
     platform: "node",
     format: "esm",
@@ -73,7 +87,9 @@ export async function buildCli(outfile = join(root, "dist", "skillgate.mjs")) {
   const inputs = Object.keys(result.metafile.inputs);
   const eager = inputs.filter((p) => /node_modules\/(ssh2|@grpc|protobufjs)\//.test(p));
   if (eager.length) throw new Error(`the CLI bundle must load these lazily: ${eager.slice(0, 5).join(", ")}`);
-  return { outfile, inputs: inputs.length, bytes: Object.values(result.metafile.outputs)[0]?.bytes ?? 0 };
+  const outputs = Object.keys(result.metafile.outputs).map((p) => resolve(root, p));
+  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  return { outfile, outputs, chunks, inputs: inputs.length, bytes };
 }
 
 buildWhenRunDirectly(import.meta.url, buildCli, "cli bundle");

@@ -63,9 +63,13 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-const invokedDirectly = process.argv[1] && import.meta.url === new URL(`file://${(await import("node:fs")).realpathSync(process.argv[1])}`).href;
-if (invokedDirectly) {
+/** Run the command line of this process and exit with its code. */
+export function runCommandLine(): void {
   // Exit as soon as the report is out: idle keep-alive sockets to the Docker daemon
   // must not hold the command open (stdout/stderr writes to pipes and files are synchronous).
   main(process.argv.slice(2), processIO()).then((code) => process.exit(code));
 }
+
+// `node dist/src/cli/main.js` (the TypeScript build); the installed command starts at entry.ts.
+const invokedDirectly = process.argv[1] && import.meta.url === new URL(`file://${(await import("node:fs")).realpathSync(process.argv[1])}`).href;
+if (invokedDirectly) runCommandLine();

@@ -11,7 +11,7 @@ import { appendFileSync } from "node:fs";
 import Dockerode from "dockerode";
 import { bounded, DockerTimeoutError, sleep } from "./bounded.js";
 import { imageTag as defaultImageTag } from "./imageTag.js";
-import { preflight, unavailableIfDown, type PreflightResult } from "./preflight.js";
+import { dockerAddress, preflight, unavailableIfDown, type PreflightResult } from "./preflight.js";
 import { reapRunscProcesses, settleRunscProcesses } from "./runscProcesses.js";
 import { readBootTrace, removeTraceFiles, TRACE_CAP_BYTES, watchTraceSize } from "./traceCapture.js";
 import { containerSpec, MEMORY_FLOOR_BYTES, SandboxRequestError, validateRequest } from "./containerSpec.js";
@@ -237,8 +237,8 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
     };
   }
 
-  const modem = docker.modem as { socketPath?: string; host?: string; port?: number };
-  const key = [modem.socketPath ?? `${modem.host}:${modem.port}`, tag(), runtime, traceRuntime].join("|");
+  const modem = docker.modem as { host?: string; port?: number };
+  const key = [modem.host ? `${modem.host}:${modem.port}` : dockerAddress(docker), tag(), runtime, traceRuntime].join("|");
 
   async function doPreflight(): Promise<PreflightResult> {
     const known = preflights.get(key);

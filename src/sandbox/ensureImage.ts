@@ -14,7 +14,7 @@ import Dockerode from "dockerode";
 import { bounded, sleep } from "./bounded.js";
 import { IMAGE_REPOSITORY, recipeFiles, recipeHash, sandboxRecipeDir } from "./imageTag.js";
 import { createDockerSandbox } from "./dockerSandbox.js";
-import { SETUP_FIX } from "./preflight.js";
+import { dockerAddress, SETUP_FIX } from "./preflight.js";
 import { SandboxUnavailableError } from "./sandbox.js";
 
 export interface EnsureImageOptions {
@@ -37,8 +37,7 @@ async function imageId(docker: Dockerode, tag: string): Promise<string | undefin
     return (await bounded(docker.getImage(tag).inspect(), 15_000, "image inspect")).Id;
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-    const where = (docker.modem as { socketPath?: string }).socketPath ?? "the Docker socket";
-    throw new SandboxUnavailableError(`Docker does not answer at ${where}: ${(err as Error).message}`, SETUP_FIX);
+    throw new SandboxUnavailableError(`Docker does not answer at ${dockerAddress(docker)}: ${(err as Error).message}`, SETUP_FIX);
   }
 }
 

@@ -11,6 +11,7 @@ import type Dockerode from "dockerode";
 import { SandboxUnavailableError, type SandboxInfo, type SandboxRunResult } from "./sandbox.js";
 import { bounded } from "./bounded.js";
 import { logsBootOnly } from "./daemonConfig.js";
+import { takePrewarmed } from "./dockerPrewarm.js";
 import { runscVersionOf } from "./runscVersion.js";
 import { debugLogDir, type RuntimeEntry } from "./traceCapture.js";
 
@@ -39,12 +40,27 @@ function reason(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+type ModemLike = { socketPath?: unknown; socketPathCache?: unknown; getSocketPath?: () => Promise<string | undefined> | undefined };
+
+/** The unix socket a Docker client talks to (docker-modem may hold a function that finds it). */
+export async function socketPathOf(docker: Dockerode): Promise<string | undefined> {
+  const modem = docker.modem as ModemLike;
+  if (typeof modem.socketPath === "string") return modem.socketPath;
+  return (await modem.getSocketPath?.()) ?? undefined;
+}
+
+/** Where the client talks to, for messages: never a function's source text. */
+export function dockerAddress(docker: Dockerode): string {
+  const modem = docker.modem as ModemLike;
+  for (const candidate of [modem.socketPath, modem.socketPathCache]) if (typeof candidate === "string") return candidate;
+  return "the Docker socket";
+}
+
 /** Docker errors that mean "the daemon is not there" become SandboxUnavailableError. */
 export function unavailableIfDown(err: unknown, docker: Dockerode): unknown {
   const code = (err as { code?: string } | undefined)?.code;
   if (code === "ECONNREFUSED" || code === "ENOENT" || code === "EACCES" || code === "ECONNRESET" || code === "EPIPE") {
-    const where = (docker.modem as { socketPath?: string }).socketPath ?? "the Docker socket";
-    return new SandboxUnavailableError(`Docker does not answer at ${where}: ${reason(err)}`, SETUP_FIX);
+    return new SandboxUnavailableError(`Docker does not answer at ${dockerAddress(docker)}: ${reason(err)}`, SETUP_FIX);
   }
   return err;
 }
@@ -59,9 +75,11 @@ export async function preflight(deps: PreflightDeps): Promise<PreflightResult> {
   let runtimes: Record<string, RuntimeEntry>;
   // The independent questions go to the daemon at once; their answers are checked in order
   // below, so the first problem reported is the same as if they were asked one by one.
-  const versionP = bounded(docker.version(), 10_000, "version");
-  const infoP = bounded(docker.info(), 15_000, "info");
-  const imageP = bounded(docker.getImage(imageTag).inspect(), 15_000, "image inspect");
+  // The CLI may have asked these already, before it loaded (dockerPrewarm.ts).
+  const early = await takePrewarmed(await socketPathOf(docker).catch(() => undefined), imageTag);
+  const versionP = bounded((early?.version ?? docker.version()) as Promise<{ Version: string }>, 10_000, "version");
+  const infoP = bounded(early?.info ?? docker.info(), 15_000, "info");
+  const imageP = bounded((early?.image ?? docker.getImage(imageTag).inspect()) as Promise<Dockerode.ImageInspectInfo>, 15_000, "image inspect");
   for (const p of [versionP, infoP, imageP]) p.catch(() => {}); // awaited below
   // A head start for the runsc on PATH: the usual runtime binary, asked again below if not.
   runscVersionOf("runsc").catch(() => {});
@@ -70,8 +88,7 @@ export async function preflight(deps: PreflightDeps): Promise<PreflightResult> {
     const info = (await infoP) as { Runtimes?: Record<string, RuntimeEntry> };
     runtimes = info.Runtimes ?? {};
   } catch (err) {
-    const where = (docker.modem as { socketPath?: string }).socketPath ?? "the Docker socket";
-    throw new SandboxUnavailableError(`Docker does not answer at ${where}: ${reason(err)}`, SETUP_FIX);
+    throw new SandboxUnavailableError(`Docker does not answer at ${dockerAddress(docker)}: ${reason(err)}`, SETUP_FIX);
   }
   for (const name of [runtime, traceRuntime]) {
     const entry = runtimes[name];

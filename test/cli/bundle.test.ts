@@ -28,12 +28,14 @@ writeFileSync(
     'M._load = function (req, ...rest) { if (req === "ssh2") process.stderr.write("[hook] ssh2 loaded\\n"); return load.call(this, req, ...rest); };\n',
 );
 
+let built: { chunks: string } | undefined;
 beforeAll(async () => {
-  await buildCli(bundle);
+  built = (await buildCli(bundle)) as { chunks: string };
   cpSync(join(repo, "examples", "skills", "word-count"), join(work, "skills", "word-count"), { recursive: true });
 }, 60_000);
 afterAll(() => {
   rmSync(bundle, { force: true });
+  if (built) rmSync(built.chunks, { recursive: true, force: true });
   rmSync(work, { recursive: true, force: true });
 });
 

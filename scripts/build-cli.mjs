@@ -8,8 +8,9 @@
  * from import.meta.url, which is dist/ here) and keeps node_modules as its fallback:
  * - better-sqlite3 is native: left external (its JavaScript loads with the bundle, its
  *   native addon only when a cache is opened);
- * - `ssh2` (docker-modem, for DOCKER_HOST=ssh://) and dockerode's BuildKit session code
- *   and progress decoder (gRPC, protobufjs) are not needed by a local check: each is replaced by a small proxy
+ * - `ssh2` (docker-modem, for DOCKER_HOST=ssh://), dockerode's BuildKit session code
+ *   and progress decoder (gRPC, protobufjs) and its build-context packer (tar-fs) are not
+ *   needed by a local check: each is replaced by a small proxy
  *   that loads the real module from node_modules on first use, so nothing is lost.
  * Subcommands reached by `await import()` (revalidate, audit, setup) stay lazily evaluated.
  *
@@ -37,6 +38,8 @@ const LAZY = {
     "class Client { constructor(...args) { const Real = require(['ssh2'][0]).Client; return new Real(...args); } }\nmodule.exports = { Client };\n",
   "dockerode-session":
     "module.exports = function withSession() { return require(['dockerode/lib/session.js'][0]).apply(this, arguments); };\n",
+  // dockerode's util.js packs build contexts with it: only `docker build` through the API needs it.
+  "tar-fs": "module.exports = new Proxy({}, { get(_t, key) { return require(['tar-fs'][0])[key]; } });\n",
   "dockerode-buildkit":
     "module.exports = { followProgress() { const m = require(['dockerode/lib/buildkit.js'][0]); return m.followProgress.apply(m, arguments); } };\n",
 };
@@ -45,6 +48,7 @@ const lazyModules = {
   name: "lazy-modules",
   setup(b) {
     b.onResolve({ filter: /^ssh2$/ }, () => ({ path: "ssh2", namespace: "skillgate-lazy" }));
+    b.onResolve({ filter: /^tar-fs$/ }, () => ({ path: "tar-fs", namespace: "skillgate-lazy" }));
     b.onResolve({ filter: /^\.\/session$/ }, (args) =>
       /[\\/]dockerode[\\/]lib[\\/]/.test(args.importer) ? { path: "dockerode-session", namespace: "skillgate-lazy" } : undefined,
     );
@@ -85,7 +89,7 @@ export async function buildCli(outfile = join(root, "dist", "skillgate.mjs")) {
   });
   await chmod(outfile, 0o755);
   const inputs = Object.keys(result.metafile.inputs);
-  const eager = inputs.filter((p) => /node_modules\/(ssh2|@grpc|protobufjs)\//.test(p));
+  const eager = inputs.filter((p) => /node_modules\/(ssh2|@grpc|protobufjs|tar-fs)\//.test(p));
   if (eager.length) throw new Error(`the CLI bundle must load these lazily: ${eager.slice(0, 5).join(", ")}`);
   const outputs = Object.keys(result.metafile.outputs).map((p) => resolve(root, p));
   const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);

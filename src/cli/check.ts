@@ -80,7 +80,8 @@ export async function runCheck(argv: string[], io: CliIO, deps: CheckDeps = {}):
       only = diff.changed;
       removed = diff.removed;
     }
-    total = only?.length ?? (await listSkills(root, skillsPath)).length;
+    only ??= await listSkills(root, skillsPath); // listed once: the pipeline checks exactly these
+    total = only.length;
   } catch (err) {
     // The preflight may be sweeping orphans; let it finish before the command exits.
     await early;

@@ -4,13 +4,13 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { simpleGit } from "simple-git";
 
 export const REPO_POLICY_PATH = ".github/skillgate.yml";
 
 export async function readRepoPolicy(dir: string, baseRef?: string): Promise<{ text: string; source: string } | undefined> {
   if (baseRef) {
     try {
+      const { simpleGit } = await import("simple-git"); // only with a base ref
       const text = await simpleGit(dir).show([`${baseRef}:${REPO_POLICY_PATH}`]);
       return { text, source: `${baseRef}:${REPO_POLICY_PATH}` };
     } catch {

@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { simpleGit } from "simple-git";
+import type { SimpleGit } from "simple-git";
 
 export interface SkillDiff {
   /** Skill folder names changed or added (present at head). */
@@ -35,6 +35,8 @@ export async function diffSkills(
   headRef: string | undefined,
   skillsPath = "skills",
 ): Promise<SkillDiff> {
+  // Loaded on first use: a check without --base never needs git (and skips compiling it).
+  const { simpleGit } = await import("simple-git");
   const git = simpleGit({ baseDir: repoDir, maxConcurrentProcesses: 4 });
   const prefix = skillsPath.replace(/\/+$/, "") + "/";
   let mergeBase: string;
@@ -73,7 +75,7 @@ export async function diffSkills(
   return { changed, removed, otherFiles: otherFiles.sort(), files: [...files].sort() };
 }
 
-async function folderExistsAt(git: ReturnType<typeof simpleGit>, ref: string | undefined, path: string): Promise<boolean> {
+async function folderExistsAt(git: SimpleGit, ref: string | undefined, path: string): Promise<boolean> {
   if (ref) {
     const out = await git.raw(["ls-tree", "--name-only", ref, "--", path + "/"]);
     return out.trim().length > 0;

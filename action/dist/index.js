@@ -21601,7 +21601,7 @@ var require_buffer_list = __commonJS({
         }
       }, {
         key: "join",
-        value: function join16(s) {
+        value: function join17(s) {
           if (this.length === 0) return "";
           var p2 = this.head;
           var ret = "" + p2.data;
@@ -25006,10 +25006,10 @@ var require_chownr = __commonJS({
       }
     } : (path4, uid, gid) => lchownSync(path4, uid, gid);
     var nodeVersion = process.version;
-    var readdir4 = (path4, options, cb) => fs.readdir(path4, options, cb);
+    var readdir5 = (path4, options, cb) => fs.readdir(path4, options, cb);
     var readdirSync2 = (path4, options) => fs.readdirSync(path4, options);
     if (/^v4\./.test(nodeVersion))
-      readdir4 = (path4, options, cb) => fs.readdir(path4, cb);
+      readdir5 = (path4, options, cb) => fs.readdir(path4, cb);
     var chown = (cpath, uid, gid, cb) => {
       fs[LCHOWN](cpath, uid, gid, handleEISDIR(cpath, uid, gid, (er) => {
         cb(er && er.code !== "ENOENT" ? er : null);
@@ -25036,7 +25036,7 @@ var require_chownr = __commonJS({
       }
     };
     var chownr = (p2, uid, gid, cb) => {
-      readdir4(p2, { withFileTypes: true }, (er, children) => {
+      readdir5(p2, { withFileTypes: true }, (er, children) => {
         if (er) {
           if (er.code === "ENOENT")
             return cb();
@@ -56174,11 +56174,11 @@ var require_docker = __commonJS({
 });
 
 // action/src/runAction.ts
-import { execFile as execFile3 } from "node:child_process";
-import { mkdir as mkdir4, mkdtemp, readFile as readFile3, rm as rm3, writeFile as writeFile2 } from "node:fs/promises";
-import { tmpdir as tmpdir2 } from "node:os";
-import { dirname as dirname4, isAbsolute as isAbsolute2, join as join15 } from "node:path";
-import { promisify as promisify3 } from "node:util";
+import { execFile as execFile4 } from "node:child_process";
+import { mkdir as mkdir4, mkdtemp as mkdtemp2, readFile as readFile4, rm as rm4, writeFile as writeFile2 } from "node:fs/promises";
+import { tmpdir as tmpdir3 } from "node:os";
+import { dirname as dirname4, isAbsolute as isAbsolute2, join as join16 } from "node:path";
+import { promisify as promisify4 } from "node:util";
 
 // src/core/render/json.ts
 function renderJson(report) {
@@ -62359,6 +62359,90 @@ var SandboxUnavailableError = class extends Error {
   fix;
 };
 
+// src/sandbox/traceSyscalls.ts
+var TABLE = "read:0 write:1 open:2 close:3 stat:4 fstat:5 lstat:6 poll:7 lseek:8 mmap:9 mprotect:10 munmap:11 brk:12 rt_sigaction:13 rt_sigprocmask:14 rt_sigreturn:15 ioctl:16 pread64:17 pwrite64:18 readv:19 writev:20 access:21 pipe:22 select:23 sched_yield:24 mremap:25 msync:26 mincore:27 madvise:28 shmget:29 shmat:30 shmctl:31 dup:32 dup2:33 pause:34 nanosleep:35 getitimer:36 alarm:37 setitimer:38 getpid:39 sendfile:40 socket:41 connect:42 accept:43 sendto:44 recvfrom:45 sendmsg:46 recvmsg:47 shutdown:48 bind:49 listen:50 getsockname:51 getpeername:52 socketpair:53 setsockopt:54 getsockopt:55 clone:56 fork:57 vfork:58 execve:59 exit:60 wait4:61 kill:62 uname:63 semget:64 semop:65 semctl:66 shmdt:67 msgget:68 msgsnd:69 msgrcv:70 msgctl:71 fcntl:72 flock:73 fsync:74 fdatasync:75 truncate:76 ftruncate:77 getdents:78 getcwd:79 chdir:80 fchdir:81 rename:82 mkdir:83 rmdir:84 creat:85 link:86 unlink:87 symlink:88 readlink:89 chmod:90 fchmod:91 chown:92 fchown:93 lchown:94 umask:95 gettimeofday:96 getrlimit:97 getrusage:98 sysinfo:99 times:100 ptrace:101 getuid:102 syslog:103 getgid:104 setuid:105 setgid:106 geteuid:107 getegid:108 setpgid:109 getppid:110 getpgrp:111 setsid:112 setreuid:113 setregid:114 getgroups:115 setgroups:116 setresuid:117 getresuid:118 setresgid:119 getresgid:120 getpgid:121 setfsuid:122 setfsgid:123 getsid:124 capget:125 capset:126 rt_sigpending:127 rt_sigtimedwait:128 rt_sigqueueinfo:129 rt_sigsuspend:130 sigaltstack:131 utime:132 mknod:133 uselib:134 personality:135 ustat:136 statfs:137 fstatfs:138 sysfs:139 getpriority:140 setpriority:141 sched_setparam:142 sched_getparam:143 sched_setscheduler:144 sched_getscheduler:145 sched_get_priority_max:146 sched_get_priority_min:147 sched_rr_get_interval:148 mlock:149 munlock:150 mlockall:151 munlockall:152 vhangup:153 modify_ldt:154 pivot_root:155 _sysctl:156 prctl:157 arch_prctl:158 adjtimex:159 setrlimit:160 chroot:161 sync:162 acct:163 settimeofday:164 mount:165 umount2:166 swapon:167 swapoff:168 reboot:169 sethostname:170 setdomainname:171 iopl:172 ioperm:173 create_module:174 init_module:175 delete_module:176 get_kernel_syms:177 query_module:178 quotactl:179 nfsservctl:180 getpmsg:181 putpmsg:182 afs_syscall:183 tuxcall:184 security:185 gettid:186 readahead:187 setxattr:188 lsetxattr:189 fsetxattr:190 getxattr:191 lgetxattr:192 fgetxattr:193 listxattr:194 llistxattr:195 flistxattr:196 removexattr:197 lremovexattr:198 fremovexattr:199 tkill:200 time:201 futex:202 sched_setaffinity:203 sched_getaffinity:204 set_thread_area:205 io_setup:206 io_destroy:207 io_getevents:208 io_submit:209 io_cancel:210 get_thread_area:211 lookup_dcookie:212 epoll_create:213 epoll_ctl_old:214 epoll_wait_old:215 remap_file_pages:216 getdents64:217 set_tid_address:218 restart_syscall:219 semtimedop:220 fadvise64:221 timer_create:222 timer_settime:223 timer_gettime:224 timer_getoverrun:225 timer_delete:226 clock_settime:227 clock_gettime:228 clock_getres:229 clock_nanosleep:230 exit_group:231 epoll_wait:232 epoll_ctl:233 tgkill:234 utimes:235 vserver:236 mbind:237 set_mempolicy:238 get_mempolicy:239 mq_open:240 mq_unlink:241 mq_timedsend:242 mq_timedreceive:243 mq_notify:244 mq_getsetattr:245 kexec_load:246 waitid:247 add_key:248 request_key:249 keyctl:250 ioprio_set:251 ioprio_get:252 inotify_init:253 inotify_add_watch:254 inotify_rm_watch:255 migrate_pages:256 openat:257 mkdirat:258 mknodat:259 fchownat:260 futimesat:261 newfstatat:262 unlinkat:263 renameat:264 linkat:265 symlinkat:266 readlinkat:267 fchmodat:268 faccessat:269 pselect6:270 ppoll:271 unshare:272 set_robust_list:273 get_robust_list:274 splice:275 tee:276 sync_file_range:277 vmsplice:278 move_pages:279 utimensat:280 epoll_pwait:281 signalfd:282 timerfd_create:283 eventfd:284 fallocate:285 timerfd_settime:286 timerfd_gettime:287 accept4:288 signalfd4:289 eventfd2:290 epoll_create1:291 dup3:292 pipe2:293 inotify_init1:294 preadv:295 pwritev:296 rt_tgsigqueueinfo:297 perf_event_open:298 recvmmsg:299 fanotify_init:300 fanotify_mark:301 prlimit64:302 name_to_handle_at:303 open_by_handle_at:304 clock_adjtime:305 syncfs:306 sendmmsg:307 setns:308 getcpu:309 process_vm_readv:310 process_vm_writev:311 kcmp:312 finit_module:313 sched_setattr:314 sched_getattr:315 renameat2:316 seccomp:317 getrandom:318 memfd_create:319 kexec_file_load:320 bpf:321 execveat:322 userfaultfd:323 membarrier:324 mlock2:325 copy_file_range:326 preadv2:327 pwritev2:328 pkey_mprotect:329 pkey_alloc:330 pkey_free:331 statx:332 io_pgetevents:333 rseq:334 pidfd_send_signal:424 io_uring_setup:425 io_uring_enter:426 io_uring_register:427 open_tree:428 move_mount:429 fsopen:430 fsconfig:431 fsmount:432 fspick:433 pidfd_open:434 clone3:435 close_range:436 openat2:437 pidfd_getfd:438 faccessat2:439 process_madvise:440 epoll_pwait2:441 mount_setattr:442 quotactl_fd:443 landlock_create_ruleset:444 landlock_add_rule:445 landlock_restrict_self:446 memfd_secret:447 process_mrelease:448 futex_waitv:449 set_mempolicy_home_node:450";
+var X86_64_SYSCALLS = new Map(
+  TABLE.split(" ").map((pair) => {
+    const [name, nr] = pair.split(":");
+    return [name, Number(nr)];
+  })
+);
+var PROBE_LIMIT = 512;
+var UNTRACED_SYSCALLS = /* @__PURE__ */ new Set([
+  // clocks and sleeps
+  "clock_gettime",
+  "clock_getres",
+  "gettimeofday",
+  "time",
+  "nanosleep",
+  "clock_nanosleep",
+  // the caller's own signal dispositions, mask and stack
+  "rt_sigaction",
+  "rt_sigprocmask",
+  "sigaltstack",
+  "rt_sigreturn",
+  // the caller's own memory map and futexes (mmap's descriptor is never read for a path)
+  "mmap",
+  "munmap",
+  "mprotect",
+  "brk",
+  "madvise",
+  "futex",
+  "set_robust_list",
+  "rseq",
+  "set_tid_address",
+  "arch_prctl",
+  // reading the caller's own ids, limits and the system's name
+  "gettid",
+  "getpid",
+  "getppid",
+  "getuid",
+  "geteuid",
+  "getgid",
+  "getegid",
+  "getrlimit",
+  "getrandom",
+  "getcwd",
+  "uname",
+  "sysinfo",
+  // waiting
+  "sched_yield",
+  "poll",
+  "ppoll",
+  "select",
+  "pselect6",
+  "epoll_wait",
+  "epoll_pwait",
+  "wait4"
+]);
+var UNLOGGABLE_SYSCALLS = /* @__PURE__ */ new Set(["faccessat2"]);
+function tracedSyscalls(unknownToRunsc = []) {
+  const unknown = new Set(unknownToRunsc);
+  return [...X86_64_SYSCALLS.keys()].filter((name) => !UNTRACED_SYSCALLS.has(name) && !unknown.has(name));
+}
+var STRACE_SYSCALLS_FLAG = "--strace-syscalls=";
+function parseStraceSyscalls(runtimeArgs) {
+  const arg = runtimeArgs.filter((a) => a.startsWith(STRACE_SYSCALLS_FLAG)).at(-1);
+  if (arg === void 0) return void 0;
+  const list = arg.slice(STRACE_SYSCALLS_FLAG.length).split(",").filter(Boolean);
+  return list.length ? list : void 0;
+}
+function untracedProbe(traced) {
+  if (!traced) return [];
+  const covered = /* @__PURE__ */ new Set();
+  for (const name of [...traced, ...UNTRACED_SYSCALLS, ...UNLOGGABLE_SYSCALLS]) {
+    const nr = X86_64_SYSCALLS.get(name);
+    if (nr !== void 0) covered.add(nr);
+  }
+  const probe = [];
+  for (let nr = 0; nr < PROBE_LIMIT; nr++) if (!covered.has(nr)) probe.push(nr);
+  return probe;
+}
+function syscallName(nr) {
+  for (const [name, n] of X86_64_SYSCALLS) if (n === nr) return name;
+  return `syscall ${nr}`;
+}
+
 // src/analyzers/dynamic/compareBehaviour.ts
 import path from "node:path";
 
@@ -63586,14 +63670,17 @@ function buildJob(skill, decoys, key2 = randomBytes2(32)) {
     key: key2.toString("hex")
   };
 }
-function buildRequest(skill, job) {
+var TRACE_PROBE_ENV = "SKILLGATE_TRACE_PROBE";
+var UNTRACED_REFUSAL = /this runsc implements syscall\(s\) ([0-9, ]+), which the trace runtime does not log/;
+function buildRequest(skill, job, traceSyscalls) {
   const l = skill.limits;
   const n = job.examples.length;
+  const probe = untracedProbe(traceSyscalls);
   return {
     cmd: HARNESS_CMD,
     stdin: JSON.stringify(job),
     mounts: [{ hostPath: skill.stagedDir, containerPath: "/skill" }],
-    env: { HOME: "/home/skill", PATH: "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8" },
+    env: { HOME: "/home/skill", PATH: "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8", ...probe.length ? { [TRACE_PROBE_ENV]: probe.join(",") } : {} },
     trace: true,
     tmpfs: { "/home/skill": HOME_TMPFS_BYTES },
     label: `dynamic:${skill.name}`,
@@ -63608,14 +63695,14 @@ function buildRequest(skill, job) {
     }
   };
 }
-function brokenReason(run2, channel, memoryBytes) {
-  const tail2 = run2.stderr.trim() ? `; harness stderr: ${run2.stderr.trim().slice(0, 300)}` : "";
-  if (run2.oomKilled) return `the sandbox ran out of memory (limit ${formatSize(memoryBytes)})`;
-  if (run2.timedOut) return "the sandbox did not finish before skillgate's deadline (the harness was stopped or hung) and was killed";
-  if (run2.outputExceeded) return "the harness channel was flooded past its byte budget";
-  if (!channel.framed) return `the harness never opened its channel (exit code ${run2.exitCode ?? "none"})${tail2}`;
+function brokenReason(run3, channel, memoryBytes) {
+  const tail2 = run3.stderr.trim() ? `; harness stderr: ${run3.stderr.trim().slice(0, 300)}` : "";
+  if (run3.oomKilled) return `the sandbox ran out of memory (limit ${formatSize(memoryBytes)})`;
+  if (run3.timedOut) return "the sandbox did not finish before skillgate's deadline (the harness was stopped or hung) and was killed";
+  if (run3.outputExceeded) return "the harness channel was flooded past its byte budget";
+  if (!channel.framed) return `the harness never opened its channel (exit code ${run3.exitCode ?? "none"})${tail2}`;
   if (channel.fatal) return `the harness refused the job: ${channel.fatal}`;
-  if (run2.exitCode !== 0) return `the harness was killed or failed (exit code ${run2.exitCode ?? "none"})${tail2}`;
+  if (run3.exitCode !== 0) return `the harness was killed or failed (exit code ${run3.exitCode ?? "none"})${tail2}`;
   if (channel.truncated) return "the harness channel was cut off in the middle of a record";
   if (!channel.done) return "the harness channel ended without its done record";
   return void 0;
@@ -63648,27 +63735,37 @@ async function locator(skill) {
 async function runDynamicGate(sandbox, skill) {
   const decoys = makeDecoys();
   const job = buildJob(skill, decoys);
-  const req = buildRequest(skill, job);
   const errors = [];
   const findings = [];
-  let run2;
+  let run3;
+  let req;
   try {
-    run2 = await sandbox.run(req);
+    req = buildRequest(skill, job, (await sandbox.preflight()).traceSyscalls);
+    run3 = await sandbox.run(req);
   } catch (err) {
     if (err instanceof SandboxUnavailableError) throw err;
     const message = err instanceof Error ? err.message : String(err);
     return { findings, errors: [`the dynamic sandbox run failed: ${message}`], behaviour: emptyBehaviour(job, 0) };
   }
-  const channel = parseHarnessOutput(run2.stdout, Buffer.from(job.key, "hex"));
-  const broken = brokenReason(run2, channel, req.limits.memoryBytes);
+  const channel = parseHarnessOutput(run3.stdout, Buffer.from(job.key, "hex"));
+  const untraced = UNTRACED_REFUSAL.exec(channel.fatal ?? "");
+  if (untraced) {
+    const names = untraced[1].split(", ").map((nr) => `${syscallName(Number(nr))} (${nr})`);
+    return {
+      findings,
+      errors: [`the trace runtime does not log ${names.join(", ")}, which this runsc implements: its behaviour could go unseen (fix: run scripts/setup.sh as root to rebuild the list)`],
+      behaviour: emptyBehaviour(job, run3.durationMs)
+    };
+  }
+  const broken = brokenReason(run3, channel, req.limits.memoryBytes);
   const locate2 = await locator(skill);
   const validator = skill.output ?? outputValidator(skill.manifest.output);
   let perExample = /* @__PURE__ */ new Map();
-  if (!run2.trace) errors.push("no syscall trace was captured, so the skill's behaviour could not be checked");
+  if (!run3.trace) errors.push("no syscall trace was captured, so the skill's behaviour could not be checked");
   else {
     try {
-      perExample = skillEvents(parseTrace(run2.trace));
-      const broken2 = brokenTraceLines(run2.trace);
+      perExample = skillEvents(parseTrace(run3.trace));
+      const broken2 = brokenTraceLines(run3.trace);
       if (broken2.count > 0) {
         findings.push({
           rule: "dynamic.trace-evasion",
@@ -63694,7 +63791,7 @@ async function runDynamicGate(sandbox, skill) {
       findings.push(exampleFinding(ctx, "dynamic.forged-output", "critical", `wrote to skillgate's harness channel: ${f.reason}`, { evidence: f.line }));
     }
     if (!rec) {
-      findings.push(missingRecordFinding(ctx, i2, breakAt, job.examples[breakAt]?.name ?? String(breakAt), broken, run2.oomKilled, skill, req));
+      findings.push(missingRecordFinding(ctx, i2, breakAt, job.examples[breakAt]?.name ?? String(breakAt), broken, run3.oomKilled, skill, req));
     } else {
       findings.push(...limitFindings(rec, ctx), ...outcomeFindings(rec, ctx));
       if (rec.status === "ok" && rec.result && forgeries.length === 0) {
@@ -63727,10 +63824,10 @@ async function runDynamicGate(sandbox, skill) {
       decoys
     });
     findings.push(...seen.findings);
-    if (run2.trace && rec && !perExample.has(i2)) errors.push(`the trace holds no begin marker for example "${example.name}", so its behaviour could not be checked`);
+    if (run3.trace && rec && !perExample.has(i2)) errors.push(`the trace holds no begin marker for example "${example.name}", so its behaviour could not be checked`);
     examples.push({
       example: example.name,
-      status: rec ? toStatus(rec, forgeries.length > 0) : i2 > breakAt ? "not-run" : i2 === breakAt && run2.oomKilled ? "oom" : "crashed",
+      status: rec ? toStatus(rec, forgeries.length > 0) : i2 > breakAt ? "not-run" : i2 === breakAt && run3.oomKilled ? "oom" : "crashed",
       durationMs: rec?.durationMs ?? 0,
       filesRead: seen.filesRead,
       filesWritten: seen.filesWritten,
@@ -63742,7 +63839,7 @@ async function runDynamicGate(sandbox, skill) {
   if (broken && breakAt >= job.examples.length) {
     findings.push({ rule: "dynamic.sandbox-broken", severity: "high", gate: "dynamic", skill: skill.name, message: `the sandbox broke after the last example: ${broken}` });
   }
-  return { findings, errors, behaviour: summarise(examples, run2.durationMs) };
+  return { findings, errors, behaviour: summarise(examples, run3.durationMs) };
 }
 function union(lists) {
   return [...new Set(lists.flat())].sort();
@@ -63977,10 +64074,10 @@ async function runStaticGate(sandbox, skills, policy, workDir) {
   const limits = staticLimits(skills.length);
   const job = buildStaticJob(skills, policy, limits.wallMs);
   let tree;
-  let run2;
+  let run3;
   try {
     tree = await stageStaticTree(skills, workDir);
-    run2 = await sandbox.run({
+    run3 = await sandbox.run({
       cmd: STATIC_CMD,
       stdin: JSON.stringify(job),
       mounts: [{ hostPath: tree, containerPath: STATIC_MOUNT }],
@@ -63995,21 +64092,21 @@ async function runStaticGate(sandbox, skills, policy, workDir) {
   } finally {
     if (tree) await removeStaticTree(tree).catch(() => void 0);
   }
-  result.durationMs = run2.durationMs;
-  const problem = runProblem(run2, limits.wallMs);
-  if (problem) return failAll(`${problem}${run2.stderr.trim() ? `; stderr: ${tail(run2.stderr)}` : ""}`);
+  result.durationMs = run3.durationMs;
+  const problem = runProblem(run3, limits.wallMs);
+  if (problem) return failAll(`${problem}${run3.stderr.trim() ? `; stderr: ${tail(run3.stderr)}` : ""}`);
   const repoPaths = new Map(skills.map((s) => [s.name, s.repoPath]));
   let parsed;
   try {
-    parsed = parseStaticOutput(run2.stdout, repoPaths);
+    parsed = parseStaticOutput(run3.stdout, repoPaths);
   } catch (err) {
     if (!(err instanceof StaticOutputError)) throw err;
-    const status = run2.exitCode === 0 ? "" : ` (exit code ${run2.exitCode})`;
-    return failAll(`${err.message}${status}${run2.stderr.trim() ? `; stderr: ${tail(run2.stderr)}` : ""}`);
+    const status = run3.exitCode === 0 ? "" : ` (exit code ${run3.exitCode})`;
+    return failAll(`${err.message}${status}${run3.stderr.trim() ? `; stderr: ${tail(run3.stderr)}` : ""}`);
   }
   result.banditVersion = parsed.banditVersion;
   const runErrors = [...parsed.errors];
-  if (run2.exitCode !== 0 && runErrors.length === 0) runErrors.push(`static analyzer exited with code ${run2.exitCode}`);
+  if (run3.exitCode !== 0 && runErrors.length === 0) runErrors.push(`static analyzer exited with code ${run3.exitCode}`);
   for (const s of skills) {
     const own = parsed.skills.get(s.name) ?? { findings: [], errors: ["static analyzer returned no result for this skill"] };
     result.set(s.name, { findings: own.findings, errors: [...runErrors, ...own.errors] });
@@ -64570,6 +64667,43 @@ import { access as access2 } from "node:fs/promises";
 // src/sandbox/daemonConfig.ts
 import { existsSync as existsSync3, readFileSync as readFileSync3, renameSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
+
+// src/sandbox/discoverTraceSyscalls.ts
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir as readdir2, readFile as readFile2, rm as rm3 } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join as join11 } from "node:path";
+import { promisify } from "node:util";
+var run = promisify(execFile);
+var NOT_FOUND = /syscall "([a-z0-9_]+)" not found/;
+async function discoverTraceSyscalls(runscPath, maxTries = 80) {
+  const unknown = [];
+  for (let attempt = 0; attempt < maxTries; attempt++) {
+    const list = tracedSyscalls(unknown);
+    const logDir = await mkdtemp(join11(tmpdir(), "skillgate-strace-"));
+    try {
+      const args2 = ["--network=none", "--strace", `${STRACE_SYSCALLS_FLAG}${list.join(",")}`, `--debug-log=${logDir}/`, "do", "/bin/true"];
+      const ok = await run(runscPath, args2, { timeout: 3e4, cwd: logDir }).then(
+        () => true,
+        () => false
+      );
+      if (ok) return { traced: list, unknown };
+      let refused;
+      for (const f of await readdir2(logDir)) {
+        refused ??= NOT_FOUND.exec(await readFile2(join11(logDir, f), "utf8"))?.[1];
+      }
+      if (!refused || unknown.includes(refused)) {
+        return { unknown, reason: `runsc do failed for another reason than an unknown syscall name (see ${runscPath} do)` };
+      }
+      unknown.push(refused);
+    } finally {
+      await rm3(logDir, { recursive: true, force: true });
+    }
+  }
+  return { unknown, reason: `runsc refused more than ${maxTries} syscall names` };
+}
+
+// src/sandbox/daemonConfig.ts
 var DaemonConfigError = class extends Error {
   constructor(message, file) {
     super(`${file}: ${message}`);
@@ -64592,7 +64726,7 @@ function traceEntryOk(entry) {
   const a = args(entry);
   return runscEntryOk(entry) && a.some((x2) => x2 === "--strace" || x2 === "--strace=true") && a.some((x2) => /^--debug-log=.+\/$/.test(x2)) && logsBootOnly(a);
 }
-function mergeDaemonConfig(existing, runscPath, traceDir) {
+function mergeDaemonConfig(existing, runscPath, traceDir, traceSyscalls) {
   const dir = traceDir.endsWith("/") ? traceDir : `${traceDir}/`;
   const runtimes = { ...existing.runtimes ?? {} };
   let changed = false;
@@ -64606,6 +64740,15 @@ function mergeDaemonConfig(existing, runscPath, traceDir) {
     runtimes["runsc-trace"] = traceEntryOk(upgraded) ? upgraded : { path: runscPath, runtimeArgs: ["--network=none", "--strace", `--debug-log=${dir}`, BOOT_ONLY] };
     changed = true;
   }
+  if (traceSyscalls !== void 0) {
+    const entry = runtimes["runsc-trace"];
+    const others = args(entry).filter((a) => !a.startsWith(STRACE_SYSCALLS_FLAG));
+    const wanted = traceSyscalls === "all" ? others : [...others, STRACE_SYSCALLS_FLAG + traceSyscalls.join(",")];
+    if (JSON.stringify(wanted) !== JSON.stringify(args(entry))) {
+      runtimes["runsc-trace"] = { ...entry, runtimeArgs: wanted };
+      changed = true;
+    }
+  }
   return { config: { ...existing, runtimes }, changed };
 }
 function configuredTraceDir(config) {
@@ -64613,7 +64756,7 @@ function configuredTraceDir(config) {
   const arg = args(entry).find((a) => a.startsWith("--debug-log="));
   return arg?.slice("--debug-log=".length);
 }
-function updateDaemonConfigFile(file, runscPath, traceDir) {
+function updateDaemonConfigFile(file, runscPath, traceDir, traceSyscalls) {
   let existing = {};
   if (existsSync3(file)) {
     const text = readFileSync3(file, "utf8");
@@ -64629,7 +64772,7 @@ function updateDaemonConfigFile(file, runscPath, traceDir) {
       throw new DaemonConfigError(`"runtimes" is not an object`, file);
     }
   }
-  const { config, changed } = mergeDaemonConfig(existing, runscPath, traceDir);
+  const { config, changed } = mergeDaemonConfig(existing, runscPath, traceDir, traceSyscalls);
   if (changed) {
     writeFileSync(`${file}.skillgate.tmp`, JSON.stringify(config, null, 2) + "\n");
     renameSync(`${file}.skillgate.tmp`, file);
@@ -64643,15 +64786,17 @@ if (argv1 && /daemonConfig\.[cm]?js$/.test(argv1) && __sgModuleUrl === pathToFil
     process.stderr.write("usage: daemonConfig.js DAEMON_JSON RUNSC_PATH TRACE_DIR/\n");
     process.exitCode = 2;
   } else {
-    try {
-      const r2 = updateDaemonConfigFile(file, runscPath, traceDir);
+    discoverTraceSyscalls(runscPath).then((found) => {
+      if (!found.traced) process.stderr.write(`setup: the trace runtime logs every syscall (slower): ${found.reason}
+`);
+      const r2 = updateDaemonConfigFile(file, runscPath, traceDir, found.traced ?? "all");
       process.stdout.write(`${r2.changed ? "changed" : "unchanged"} ${r2.traceDir}
 `);
-    } catch (err) {
+    }).catch((err) => {
       process.stderr.write(`setup: ERROR: ${err.message}
 `);
       process.exitCode = 1;
-    }
+    });
   }
 }
 
@@ -64667,18 +64812,18 @@ async function takePrewarmed(socketPath, imageTag2) {
 }
 
 // src/sandbox/runscVersion.ts
-import { execFile } from "node:child_process";
+import { execFile as execFile2 } from "node:child_process";
 import { constants as constants3 } from "node:fs";
 import { access, realpath, stat } from "node:fs/promises";
-import { delimiter, isAbsolute, join as join11 } from "node:path";
-import { promisify } from "node:util";
-var run = promisify(execFile);
+import { delimiter, isAbsolute, join as join12 } from "node:path";
+import { promisify as promisify2 } from "node:util";
+var run2 = promisify2(execFile2);
 var asked = /* @__PURE__ */ new Map();
 async function locate(command) {
   if (command.includes("/")) return command;
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
     if (!dir || !isAbsolute(dir)) continue;
-    const candidate = join11(dir, command);
+    const candidate = join12(dir, command);
     try {
       await access(candidate, constants3.X_OK);
       return candidate;
@@ -64693,7 +64838,7 @@ async function runscVersionOf(command) {
   const id = `${file}\0${s.ino}\0${s.size}\0${s.mtimeMs}`;
   let version2 = asked.get(id);
   if (!version2) {
-    version2 = run(file, ["--version"], { timeout: 1e4 }).then(({ stdout }) => {
+    version2 = run2(file, ["--version"], { timeout: 1e4 }).then(({ stdout }) => {
       const v = /runsc version (\S+)/.exec(stdout)?.[1] ?? stdout.trim().split("\n")[0] ?? "";
       if (!v) throw new Error("empty --version output");
       return v;
@@ -64705,8 +64850,8 @@ async function runscVersionOf(command) {
 }
 
 // src/sandbox/traceCapture.ts
-import { open as open3, readdir as readdir2, stat as stat2, unlink } from "node:fs/promises";
-import { join as join12 } from "node:path";
+import { open as open3, readdir as readdir3, stat as stat2, unlink } from "node:fs/promises";
+import { join as join13 } from "node:path";
 var TRACE_CAP_BYTES = 64 * 1024 * 1024;
 var HEADER_BYTES = 8192;
 function debugLogDir(runtime) {
@@ -64738,13 +64883,13 @@ function argsLine(text) {
 async function runscLogs(dir) {
   let names;
   try {
-    names = await readdir2(dir);
+    names = await readdir3(dir);
   } catch {
     return [];
   }
   const out = [];
   for (const name of names.filter((n) => n.startsWith("runsc.")).sort()) {
-    const file = join12(dir, name);
+    const file = join13(dir, name);
     try {
       out.push({ file, args: argsLine(await header(file)) ?? "" });
     } catch {
@@ -64922,16 +65067,17 @@ async function preflight(deps) {
     banditByImage.set(imageId2, banditVersion);
   }
   const traceBootOnly = logsBootOnly(traceEntry?.runtimeArgs ?? []);
-  return { imageTag: imageTag2, imageId: imageId2, runscVersion, banditVersion, dockerVersion, traceDir, traceBootOnly };
+  const traceSyscalls = parseStraceSyscalls(traceEntry?.runtimeArgs ?? []);
+  return { imageTag: imageTag2, imageId: imageId2, runscVersion, banditVersion, dockerVersion, traceDir, traceBootOnly, ...traceSyscalls ? { traceSyscalls } : {} };
 }
 
 // src/sandbox/runscProcesses.ts
-import { readdir as readdir3, readFile as readFile2 } from "node:fs/promises";
+import { readdir as readdir4, readFile as readFile3 } from "node:fs/promises";
 var PROC_READERS = 16;
 async function runscProcesses() {
   let entries;
   try {
-    entries = await readdir3("/proc");
+    entries = await readdir4("/proc");
   } catch {
     return [];
   }
@@ -64942,7 +65088,7 @@ async function runscProcesses() {
     while (next < pids.length) {
       const entry = pids[next++];
       try {
-        const raw = await readFile2(`/proc/${entry}/cmdline`, "utf8");
+        const raw = await readFile3(`/proc/${entry}/cmdline`, "utf8");
         if (!raw) continue;
         const argv = raw.split("\0").filter(Boolean);
         if (!/(^|\/)runsc(-[a-z]+)?$/.test(argv[0] ?? "")) continue;
@@ -65151,12 +65297,12 @@ async function stopAllRuns(timeoutMs = 15e3) {
   const all = [...active.entries()];
   active.clear();
   const results = await Promise.allSettled(
-    all.map(async ([id, run2]) => {
+    all.map(async ([id, run3]) => {
       try {
-        await bounded(run2.container.remove({ force: true, v: true }), timeoutMs, "remove");
+        await bounded(run3.container.remove({ force: true, v: true }), timeoutMs, "remove");
       } finally {
         await reapRunscProcesses(id, 1e3);
-        if (run2.traceDir) await removeTraceFiles(run2.traceDir, id);
+        if (run3.traceDir) await removeTraceFiles(run3.traceDir, id);
       }
     })
   );
@@ -65434,8 +65580,8 @@ function createDockerSandbox(opts = {}) {
 var import_dockerode2 = __toESM(require_docker(), 1);
 import { spawn as spawn2 } from "node:child_process";
 import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync as readFileSync4, rmSync, unlinkSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname as dirname3, join as join13 } from "node:path";
+import { tmpdir as tmpdir2 } from "node:os";
+import { dirname as dirname3, join as join14 } from "node:path";
 import { pathToFileURL as pathToFileURL2 } from "node:url";
 async function imageId(docker, tag) {
   try {
@@ -65454,7 +65600,7 @@ function pidAlive(pid) {
   }
 }
 async function withLock(name, progress, work) {
-  const file = join13(tmpdir(), `${name}.lock`);
+  const file = join14(tmpdir2(), `${name}.lock`);
   let announced = false;
   for (; ; ) {
     try {
@@ -65488,15 +65634,15 @@ async function withLock(name, progress, work) {
 }
 function snapshotRecipe() {
   const from = sandboxRecipeDir();
-  const to = mkdtempSync(join13(tmpdir(), "skillgate-recipe-"));
+  const to = mkdtempSync(join14(tmpdir2(), "skillgate-recipe-"));
   for (const rel of recipeFiles(from)) {
-    mkdirSync(dirname3(join13(to, rel)), { recursive: true });
-    copyFileSync(join13(from, rel), join13(to, rel));
+    mkdirSync(dirname3(join14(to, rel)), { recursive: true });
+    copyFileSync(join14(from, rel), join14(to, rel));
   }
   return to;
 }
 function runBuild(recipe, tag, progress, timeoutMs) {
-  const script = join13(recipe, "build-image.sh");
+  const script = join14(recipe, "build-image.sh");
   return new Promise((resolve2, reject) => {
     const child = spawn2("bash", [script, tag], { stdio: ["ignore", "pipe", "pipe"] });
     const tail2 = [];
@@ -65659,9 +65805,9 @@ function formatAnnotation(a) {
 }
 
 // action/src/basePolicy.ts
-import { execFile as execFile2 } from "node:child_process";
-import { promisify as promisify2 } from "node:util";
-var exec = promisify2(execFile2);
+import { execFile as execFile3 } from "node:child_process";
+import { promisify as promisify3 } from "node:util";
+var exec = promisify3(execFile3);
 var PolicyFileError = class extends Error {
   constructor(message, file) {
     super(message);
@@ -65924,7 +66070,7 @@ function esc2(text) {
 // action/src/setupSandbox.ts
 import { spawn as spawn3 } from "node:child_process";
 import { existsSync as existsSync4 } from "node:fs";
-import { join as join14 } from "node:path";
+import { join as join15 } from "node:path";
 var SandboxSetupError = class extends Error {
   constructor(message, script) {
     super(message);
@@ -65938,7 +66084,7 @@ function setupCommand(script, uid) {
   return uid === 0 || uid === void 0 ? ["bash", script] : ["sudo", "-n", "--preserve-env=PATH", "bash", script];
 }
 async function setupSandbox(log) {
-  const script = join14(packageRoot(), "scripts", "setup.sh");
+  const script = join15(packageRoot(), "scripts", "setup.sh");
   if (!existsSync4(script)) throw new SandboxSetupError(`setup script not found at ${script}`, script);
   const [cmd, ...args2] = setupCommand(script, process.getuid?.());
   log(workflowCommand("group", {}, `skillgate: setting up the sandbox (${[cmd, ...args2].join(" ")})`));
@@ -65965,7 +66111,7 @@ async function setupSandbox(log) {
 }
 
 // action/src/runAction.ts
-var exec2 = promisify3(execFile3);
+var exec2 = promisify4(execFile4);
 var INFORMATION_URI = "https://github.com/skillgate/skillgate";
 async function runAction(io) {
   let inputs;
@@ -65976,7 +66122,7 @@ async function runAction(io) {
     return 1;
   }
   const workspace = io.env.GITHUB_WORKSPACE || process.cwd();
-  const temp = io.env.RUNNER_TEMP || tmpdir2();
+  const temp = io.env.RUNNER_TEMP || tmpdir3();
   const startedAt = /* @__PURE__ */ new Date();
   let report;
   try {
@@ -65992,7 +66138,7 @@ async function check2(inputs, workspace, temp, io) {
   const payload = io.env.GITHUB_EVENT_PATH ? await readEvent(io.env.GITHUB_EVENT_PATH) : {};
   const choice = chooseBase(eventName, payload, inputs.base);
   io.out(`skillgate ${skillgateVersion()}: ${choice.reason}`);
-  const root = inputs.path ? join15(workspace, inputs.path) : workspace;
+  const root = inputs.path ? join16(workspace, inputs.path) : workspace;
   const skillsPath = "skills";
   let baseCommit;
   if (choice.base) baseCommit = await resolveCommit(workspace, choice.base, io);
@@ -66029,7 +66175,7 @@ async function check2(inputs, workspace, temp, io) {
   } catch (err) {
     io.out(workflowCommand("warning", { title: "skillgate: sandbox image" }, err.message));
   }
-  const workDir = await mkdtemp(join15(temp, "skillgate-work-"));
+  const workDir = await mkdtemp2(join16(temp, "skillgate-work-"));
   try {
     return await checkSkills({
       root,
@@ -66043,13 +66189,13 @@ async function check2(inputs, workspace, temp, io) {
       progress: (e) => io.out(escapeData(`skillgate: ${e.skill}: ${e.step}${e.message ? ` (${e.message.split("\n")[0]})` : ""}`))
     });
   } finally {
-    await rm3(workDir, { recursive: true, force: true });
+    await rm4(workDir, { recursive: true, force: true });
   }
 }
 async function readEvent(file) {
   let text;
   try {
-    text = await readFile3(file, "utf8");
+    text = await readFile4(file, "utf8");
   } catch (err) {
     throw new Error(`cannot read the event payload GITHUB_EVENT_PATH=${file}: ${err.message}`);
   }
@@ -66078,11 +66224,11 @@ async function resolveCommit(workspace, ref, io) {
 async function publish(report, inputs, workspace, temp, io) {
   const { shown, rest } = capAnnotations(annotationsFor(report, inputs.path));
   for (const a of shown) io.out(formatAnnotation(a));
-  const reportDir = await mkdtemp(join15(temp, "skillgate-report-"));
-  const reportJson = join15(reportDir, "report.json");
+  const reportDir = await mkdtemp2(join16(temp, "skillgate-report-"));
+  const reportJson = join16(reportDir, "report.json");
   await writeFile2(reportJson, JSON.stringify(renderJson(report), null, 2) + "\n");
   if (inputs.sarifFile) {
-    const sarifPath = isAbsolute2(inputs.sarifFile) ? inputs.sarifFile : join15(workspace, inputs.sarifFile);
+    const sarifPath = isAbsolute2(inputs.sarifFile) ? inputs.sarifFile : join16(workspace, inputs.sarifFile);
     await mkdir4(dirname4(sarifPath), { recursive: true });
     const sarif = renderSarif(report, { toolVersion: skillgateVersion(), informationUri: INFORMATION_URI, pathPrefix: inputs.path });
     await writeFile2(sarifPath, JSON.stringify(sarif, null, 2) + "\n");

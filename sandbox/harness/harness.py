@@ -105,6 +105,26 @@ def hmac_sha256(key, msg):
     return _sha256.sha256(key.translate(TRANS_5C) + inner).hexdigest()
 
 
+def untraced_implemented(env_value):
+    """The syscall numbers in env_value (comma-separated; the host's untracedProbe: neither
+    logged by the trace runtime nor deliberately untraced) that this runsc implements, i.e.
+    that do not answer ENOSYS when called with zero arguments. Any of them would let a skill
+    act unseen by the trace, so the run is refused. Called before the job is read."""
+    numbers = [int(x) for x in env_value.split(",") if x.strip().isdigit()]
+    if not numbers:
+        return []
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    found = []
+    for nr in numbers:
+        ctypes.set_errno(0)
+        ret = libc.syscall(ctypes.c_long(nr), 0, 0, 0, 0, 0, 0)
+        if not (ret == -1 and ctypes.get_errno() == errno.ENOSYS):
+            found.append(nr)
+    return found
+
+
 def write_all(fd, data):
     view = memoryview(data)
     while view:
@@ -515,6 +535,7 @@ def main():
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     global GUARD
     GUARD = SignalGuard()
+    untraced = untraced_implemented(os.environ.get("SKILLGATE_TRACE_PROBE", ""))
     # Before set_not_dumpable, so that the child is as dumpable as an exec'd runner; before the
     # job is read, so that it never holds the key.
     early = prespawn_runner()
@@ -531,6 +552,9 @@ def main():
         channel.key = bytes.fromhex(str(job.pop("key", "")))
         if len(channel.key) < 16:
             raise ValueError("job needs a key of at least 16 bytes (hex)")
+        if untraced:
+            raise ValueError("this runsc implements syscall(s) %s, which the trace runtime does not log"
+                             % ", ".join(str(n) for n in untraced))
         raw = None
         examples = job["examples"][:MAX_EXAMPLES]
         home = os.environ.get("HOME", "/home/skill")

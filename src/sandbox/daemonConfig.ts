@@ -1,12 +1,16 @@
 /**
  * The two runsc runtimes skillgate needs in Docker's daemon.json, merged into
  * whatever the file already holds. Entries that already do the job are kept as
- * they are, so a working daemon is not disturbed. Entry for scripts/setup.sh:
+ * they are, so a working daemon is not disturbed. The trace runtime's
+ * --strace-syscalls list is the one discovered for this runsc (discoverTraceSyscalls.ts).
+ * Entry for scripts/setup.sh (as root: the discovery boots runsc):
  *   node dist/src/sandbox/daemonConfig.js FILE RUNSC_PATH TRACE_DIR/
  * prints "changed DIR/" or "unchanged DIR/", DIR being the trace folder now configured.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
+import { discoverTraceSyscalls } from "./discoverTraceSyscalls.js";
+import { STRACE_SYSCALLS_FLAG } from "./traceSyscalls.js";
 
 interface RuntimeEntry {
   path?: unknown;
@@ -54,11 +58,16 @@ export function traceEntryOk(entry: RuntimeEntry | undefined): boolean {
   );
 }
 
-/** Pure merge: the config with both runtimes in place, and whether anything changed. */
+/**
+ * Pure merge: the config with both runtimes in place, and whether anything changed.
+ * traceSyscalls: the trace runtime's --strace-syscalls list; "all" removes any list (every
+ * syscall logged); undefined leaves the entry's own choice.
+ */
 export function mergeDaemonConfig(
   existing: Record<string, unknown>,
   runscPath: string,
   traceDir: string,
+  traceSyscalls?: readonly string[] | "all",
 ): { config: Record<string, unknown>; changed: boolean } {
   const dir = traceDir.endsWith("/") ? traceDir : `${traceDir}/`;
   const runtimes = { ...((existing.runtimes as Record<string, RuntimeEntry> | undefined) ?? {}) };
@@ -77,6 +86,15 @@ export function mergeDaemonConfig(
       : { path: runscPath, runtimeArgs: ["--network=none", "--strace", `--debug-log=${dir}`, BOOT_ONLY] };
     changed = true;
   }
+  if (traceSyscalls !== undefined) {
+    const entry = runtimes["runsc-trace"] as RuntimeEntry;
+    const others = args(entry).filter((a) => !a.startsWith(STRACE_SYSCALLS_FLAG));
+    const wanted = traceSyscalls === "all" ? others : [...others, STRACE_SYSCALLS_FLAG + traceSyscalls.join(",")];
+    if (JSON.stringify(wanted) !== JSON.stringify(args(entry))) {
+      runtimes["runsc-trace"] = { ...entry, runtimeArgs: wanted };
+      changed = true;
+    }
+  }
   return { config: { ...existing, runtimes }, changed };
 }
 
@@ -88,7 +106,12 @@ export function configuredTraceDir(config: Record<string, unknown>): string | un
 }
 
 /** Read, merge and (only when needed) atomically rewrite the file. */
-export function updateDaemonConfigFile(file: string, runscPath: string, traceDir: string): { changed: boolean; traceDir: string } {
+export function updateDaemonConfigFile(
+  file: string,
+  runscPath: string,
+  traceDir: string,
+  traceSyscalls?: readonly string[] | "all",
+): { changed: boolean; traceDir: string } {
   let existing: Record<string, unknown> = {};
   if (existsSync(file)) {
     const text = readFileSync(file, "utf8");
@@ -104,7 +127,7 @@ export function updateDaemonConfigFile(file: string, runscPath: string, traceDir
       throw new DaemonConfigError(`"runtimes" is not an object`, file);
     }
   }
-  const { config, changed } = mergeDaemonConfig(existing, runscPath, traceDir);
+  const { config, changed } = mergeDaemonConfig(existing, runscPath, traceDir, traceSyscalls);
   if (changed) {
     writeFileSync(`${file}.skillgate.tmp`, JSON.stringify(config, null, 2) + "\n");
     renameSync(`${file}.skillgate.tmp`, file);
@@ -119,12 +142,15 @@ if (argv1 && /daemonConfig\.[cm]?js$/.test(argv1) && import.meta.url === pathToF
     process.stderr.write("usage: daemonConfig.js DAEMON_JSON RUNSC_PATH TRACE_DIR/\n");
     process.exitCode = 2;
   } else {
-    try {
-      const r = updateDaemonConfigFile(file, runscPath, traceDir);
-      process.stdout.write(`${r.changed ? "changed" : "unchanged"} ${r.traceDir}\n`);
-    } catch (err) {
-      process.stderr.write(`setup: ERROR: ${(err as Error).message}\n`);
-      process.exitCode = 1;
-    }
+    discoverTraceSyscalls(runscPath)
+      .then((found) => {
+        if (!found.traced) process.stderr.write(`setup: the trace runtime logs every syscall (slower): ${found.reason}\n`);
+        const r = updateDaemonConfigFile(file, runscPath, traceDir, found.traced ?? "all");
+        process.stdout.write(`${r.changed ? "changed" : "unchanged"} ${r.traceDir}\n`);
+      })
+      .catch((err: unknown) => {
+        process.stderr.write(`setup: ERROR: ${(err as Error).message}\n`);
+        process.exitCode = 1;
+      });
   }
 }

@@ -13,6 +13,7 @@ import { bounded } from "./bounded.js";
 import { logsBootOnly } from "./daemonConfig.js";
 import { takePrewarmed } from "./dockerPrewarm.js";
 import { runscVersionOf } from "./runscVersion.js";
+import { parseStraceSyscalls } from "./traceSyscalls.js";
 import { debugLogDir, type RuntimeEntry } from "./traceCapture.js";
 
 export const SETUP_FIX = "run as root: bash scripts/setup.sh (installs Docker, runsc, debootstrap; registers the runsc runtimes; starts dockerd; builds the sandbox image)";
@@ -146,5 +147,6 @@ export async function preflight(deps: PreflightDeps): Promise<PreflightResult> {
     banditByImage.set(imageId, banditVersion);
   }
   const traceBootOnly = logsBootOnly(traceEntry?.runtimeArgs ?? []);
-  return { imageTag, imageId, runscVersion, banditVersion, dockerVersion, traceDir, traceBootOnly };
+  const traceSyscalls = parseStraceSyscalls(traceEntry?.runtimeArgs ?? []);
+  return { imageTag, imageId, runscVersion, banditVersion, dockerVersion, traceDir, traceBootOnly, ...(traceSyscalls ? { traceSyscalls } : {}) };
 }

@@ -68,6 +68,8 @@ export interface SandboxInfo {
   runscVersion: string;
   banditVersion: string;
   dockerVersion: string;
+  /** The syscalls the trace runtime logs (its --strace-syscalls); absent: every syscall. */
+  traceSyscalls?: string[];
 }
 
 export interface Sandbox {

@@ -293,9 +293,9 @@ export function compareBehaviour(events: TraceEvent[], ctx: CompareContext): Beh
 }
 
 /** Syscalls that look at a path without opening it: a look at a decoy is touching it. */
-const PROBES = new Set(["stat", "lstat", "newfstatat", "statx", "access", "faccessat", "faccessat2", "readlink", "readlinkat", "getxattr", "lgetxattr", "listxattr"]);
+export const PROBES: ReadonlySet<string> = new Set(["stat", "lstat", "newfstatat", "statx", "access", "faccessat", "faccessat2", "readlink", "readlinkat", "getxattr", "lgetxattr", "listxattr"]);
 const DECOY_IN_LINE = new RegExp(`${DECOY_HOME}/(?:\\.aws|\\.ssh|\\.netrc)(?:/[^,\\s)]*)?`);
-const SIGNALS = new Set(["kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open"]);
+export const SIGNALS: ReadonlySet<string> = new Set(["kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open"]);
 
 /** The pid a kill-like syscall aimed at, from its trace line (-1 = every process). */
 function signalTarget(raw: string): number | undefined {

@@ -18,9 +18,9 @@ const NAME = /^([a-z0-9_]+)\(/;
 const MAX_COMM = 16;
 const RAW_CAP = 2048;
 
-const STAT_NAMES = new Set(["stat", "lstat", "newfstatat", "fstatat64", "statx", "access", "faccessat", "faccessat2", "readlink", "readlinkat"]);
+export const STAT_NAMES: ReadonlySet<string> = new Set(["stat", "lstat", "newfstatat", "fstatat64", "statx", "access", "faccessat", "faccessat2", "readlink", "readlinkat"]);
 const FD_REAL_PATH = /^0x([0-9a-f]+) (\/[^,]*)/;
-const SOCKET_WRITES = new Set(["write", "writev", "sendto", "sendmsg", "pwrite64"]);
+export const SOCKET_WRITES: ReadonlySet<string> = new Set(["write", "writev", "sendto", "sendmsg", "pwrite64"]);
 const NEW_ARG =
   /^(?:0x[0-9a-f]+(?: |$)|AT_FDCWD(?: |$)|null$|0o[0-7]+$|-?\d+$|[A-Z][A-Z0-9_]*(?:\|[A-Za-z0-9_]+)*$|\[|\{)/;
 

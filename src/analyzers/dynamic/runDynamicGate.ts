@@ -13,6 +13,7 @@ import type { BehaviourSummary, ExampleBehaviour } from "../../core/report.js";
 import { parseYamlSafely } from "../../core/safeYaml.js";
 import { formatSize } from "../../core/units.js";
 import { SandboxUnavailableError, type Sandbox, type SandboxRunRequest, type SandboxRunResult } from "../../sandbox/sandbox.js";
+import { syscallName, untracedProbe } from "../../sandbox/traceSyscalls.js";
 import type { StagedSkill } from "../stagedSkill.js";
 import { compareBehaviour } from "./compareBehaviour.js";
 import { findDecoyLeaks, makeDecoys, type Decoys } from "./decoys.js";
@@ -69,14 +70,21 @@ export function buildJob(skill: StagedSkill, decoys: Decoys, key: Buffer = rando
   };
 }
 
-export function buildRequest(skill: StagedSkill, job: HarnessJob): SandboxRunRequest {
+/** The harness's variable: syscall numbers it must find unimplemented (traceSyscalls.ts, untracedProbe). */
+export const TRACE_PROBE_ENV = "SKILLGATE_TRACE_PROBE";
+/** How the harness refuses a job when one of them is implemented (harness.py, untraced_implemented). */
+const UNTRACED_REFUSAL = /this runsc implements syscall\(s\) ([0-9, ]+), which the trace runtime does not log/;
+
+/** traceSyscalls: what the trace runtime logs (SandboxInfo); absent, every syscall and nothing to probe. */
+export function buildRequest(skill: StagedSkill, job: HarnessJob, traceSyscalls?: string[]): SandboxRunRequest {
   const l = skill.limits;
   const n = job.examples.length;
+  const probe = untracedProbe(traceSyscalls);
   return {
     cmd: HARNESS_CMD,
     stdin: JSON.stringify(job),
     mounts: [{ hostPath: skill.stagedDir, containerPath: "/skill" }],
-    env: { HOME: "/home/skill", PATH: "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8" },
+    env: { HOME: "/home/skill", PATH: "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8", ...(probe.length ? { [TRACE_PROBE_ENV]: probe.join(",") } : {}) },
     trace: true,
     tmpfs: { "/home/skill": HOME_TMPFS_BYTES },
     label: `dynamic:${skill.name}`,
@@ -147,11 +155,12 @@ async function locator(skill: StagedSkill): Promise<(pointer: string) => { file:
 export async function runDynamicGate(sandbox: Sandbox, skill: StagedSkill): Promise<DynamicGateResult> {
   const decoys = makeDecoys();
   const job = buildJob(skill, decoys);
-  const req = buildRequest(skill, job);
   const errors: string[] = [];
   const findings: Finding[] = [];
   let run: SandboxRunResult;
+  let req: SandboxRunRequest;
   try {
+    req = buildRequest(skill, job, (await sandbox.preflight()).traceSyscalls);
     run = await sandbox.run(req);
   } catch (err) {
     if (err instanceof SandboxUnavailableError) throw err;
@@ -159,6 +168,16 @@ export async function runDynamicGate(sandbox: Sandbox, skill: StagedSkill): Prom
     return { findings, errors: [`the dynamic sandbox run failed: ${message}`], behaviour: emptyBehaviour(job, 0) };
   }
   const channel = parseHarnessOutput(run.stdout, Buffer.from(job.key, "hex"));
+  const untraced = UNTRACED_REFUSAL.exec(channel.fatal ?? "");
+  if (untraced) {
+    // The trace runtime's list is stale for this runsc: no fault of the skill, and no run to judge.
+    const names = (untraced[1] as string).split(", ").map((nr) => `${syscallName(Number(nr))} (${nr})`);
+    return {
+      findings,
+      errors: [`the trace runtime does not log ${names.join(", ")}, which this runsc implements: its behaviour could go unseen (fix: run scripts/setup.sh as root to rebuild the list)`],
+      behaviour: emptyBehaviour(job, run.durationMs),
+    };
+  }
   const broken = brokenReason(run, channel, req.limits.memoryBytes);
   const locate = await locator(skill);
   const validator = skill.output ?? outputValidator(skill.manifest.output);

@@ -192,6 +192,24 @@ describe("runDynamicGate (real gVisor sandbox)", () => {
     expect(r.errors).toEqual(["no syscall trace was captured, so the skill's behaviour could not be checked"]);
   });
 
+  it("logs a syscall list without the clock reads, and refuses to run when runsc implements a syscall the list leaves out", async () => {
+    // setup.sh gave the trace runtime its --strace-syscalls list (traceSyscalls.ts).
+    const info = await sandbox.preflight();
+    expect(info.traceSyscalls).toContain("openat");
+    expect(info.traceSyscalls).not.toContain("clock_gettime");
+    const benign = await runDynamicGate(sandbox, stage("benign"));
+    expect(benign.errors).toEqual([]);
+    expect(sandbox.requests.at(-1)?.env.SKILLGATE_TRACE_PROBE).toMatch(/^\d+(,\d+)*$/);
+    // A list that lost getdents64 (which runsc implements): the harness's probe finds it, no verdict is given.
+    const stale: Sandbox = {
+      preflight: async () => ({ ...info, traceSyscalls: info.traceSyscalls!.filter((n) => n !== "getdents64") }),
+      run: (req) => sandbox.run(req),
+    };
+    const r = await runDynamicGate(stale, stage("benign"));
+    expect(r.findings).toEqual([]);
+    expect(r.errors).toEqual([expect.stringMatching(/^the trace runtime does not log getdents64 \(217\), which this runsc implements: .*fix: run scripts\/setup\.sh/)]);
+  });
+
   it("fails closed: a request the sandbox refuses becomes an error with every example not run", async () => {
     const skill = stage("benign");
     const r = await runDynamicGate(sandbox, { ...skill, limits: { ...skill.limits, cpu: 0 } });

@@ -1,23 +1,20 @@
 #!/usr/bin/env node
 /**
- * The installed `skillgate` command (bundled to dist/skillgate.mjs by scripts/build-cli.mjs).
- * For the commands that use the sandbox it first sends preflight's questions to Docker
- * (dockerPrewarm.ts) and starts `runsc --version`, then loads the rest of the CLI, which
- * takes Node about 80 ms to compile: the answers arrive meanwhile instead of after.
+ * The installed `skillgate` command (scripts/build-cli.mjs bundles it to dist/skillgate.mjs).
+ * It starts what can start before the CLI is loaded (early.ts: Docker's preflight answers,
+ * runsc --version), then runs the CLI bundle through V8's code cache (codeCache.ts).
+ * Its two siblings are named after it: NAME-early.cjs and NAME-main.cjs.
  */
-import { prewarmPreflight } from "../sandbox/dockerPrewarm.js";
-import { imageTag } from "../sandbox/imageTag.js";
-import { runscVersionOf } from "../sandbox/runscVersion.js";
+import { createRequire } from "node:module";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { requireWithCodeCache } from "./codeCache.js";
 
-const SANDBOX_COMMANDS = new Set(["check", "revalidate"]);
-
-if (SANDBOX_COMMANDS.has(process.argv[2] ?? "")) {
-  try {
-    prewarmPreflight(imageTag());
-  } catch {
-    // no recipe to hash, say: preflight asks Docker itself and reports what is wrong
-  }
-  runscVersionOf("runsc").catch(() => {});
-}
-const { runCommandLine } = await import("./main.js");
-runCommandLine();
+const self = fileURLToPath(import.meta.url);
+const name = basename(self, ".mjs");
+const argv = process.argv.slice(2);
+const early = createRequire(self)(`./${name}-early.cjs`) as typeof import("./early.js");
+early.startEarly(argv);
+// The code cache is made by a check: it then holds the functions a check compiles.
+const cli = requireWithCodeCache(join(dirname(self), `${name}-main.cjs`), argv[0] === "check") as typeof import("./main.js");
+cli.runCommandLine();

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The skillgate command: wires subcommands to the shared pipeline. Errors become exit codes here, once. */
+import { realpathSync } from "node:fs";
 import { processIO, UsageError, EXIT, type CliIO } from "./io.js";
 import { CHECK_USAGE, runCheck } from "./check.js";
 import { runInit } from "./init.js";
@@ -71,5 +72,5 @@ export function runCommandLine(): void {
 }
 
 // `node dist/src/cli/main.js` (the TypeScript build); the installed command starts at entry.ts.
-const invokedDirectly = process.argv[1] && import.meta.url === new URL(`file://${(await import("node:fs")).realpathSync(process.argv[1])}`).href;
+const invokedDirectly = process.argv[1] && import.meta.url === new URL(`file://${realpathSync(process.argv[1])}`).href;
 if (invokedDirectly) runCommandLine();

@@ -2,10 +2,11 @@
  * The `skillgate` command users run is the esbuild bundle dist/skillgate.mjs
  * (scripts/build-cli.mjs). It must work as the TypeScript build does, with the real
  * sandbox, and the modules it defers (ssh2, dockerode's BuildKit code) must still
- * load from node_modules when a run needs them.
+ * load from node_modules when a run needs them. A check writes the V8 code cache, which
+ * later runs use.
  */
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,14 +29,14 @@ writeFileSync(
     'M._load = function (req, ...rest) { if (req === "ssh2") process.stderr.write("[hook] ssh2 loaded\\n"); return load.call(this, req, ...rest); };\n',
 );
 
-let built: { chunks: string } | undefined;
+let built: { outputs: string[] } | undefined;
 beforeAll(async () => {
-  built = (await buildCli(bundle)) as { chunks: string };
+  built = (await buildCli(bundle)) as { outputs: string[] };
   cpSync(join(repo, "examples", "skills", "word-count"), join(work, "skills", "word-count"), { recursive: true });
 }, 60_000);
 afterAll(() => {
   rmSync(bundle, { force: true });
-  if (built) rmSync(built.chunks, { recursive: true, force: true });
+  for (const file of built?.outputs ?? []) rmSync(file, { force: true });
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -69,6 +70,13 @@ describe("the bundled skillgate command", () => {
     expect(report.skills[0]?.behaviour?.examples.length).toBeGreaterThan(0);
     // A local Docker socket never needs ssh2: the bundle did not load it.
     expect(r.stderr).not.toContain("[hook] ssh2 loaded");
+    // The check wrote the code cache beside the CLI bundle; a second check runs through it.
+    const cache = built!.outputs.find((f) => f.endsWith(".cache"))!;
+    const written = statSync(cache);
+    expect(written.size).toBeGreaterThan(100_000);
+    const again = await cli(["check", work, "--format", "json", "--no-cache", "--quiet"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(statSync(cache).mtimeMs).toBe(written.mtimeMs); // accepted, not rewritten
   }, 120_000);
 
   it("loads the deferred ssh2 client when DOCKER_HOST is ssh://, and fails closed", async () => {

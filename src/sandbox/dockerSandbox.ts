@@ -8,12 +8,13 @@
  * the container, kills runsc processes that outlive it and deletes its trace logs.
  */
 import { appendFileSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import Dockerode from "dockerode";
 import { bounded, DockerTimeoutError, sleep } from "./bounded.js";
 import { imageTag as defaultImageTag } from "./imageTag.js";
 import { dockerAddress, preflight, unavailableIfDown, type PreflightResult } from "./preflight.js";
 import { reapRunscProcesses, settleRunscProcesses } from "./runscProcesses.js";
-import { readBootTrace, removeTraceFiles, TRACE_CAP_BYTES, watchTraceSize } from "./traceCapture.js";
+import { readBootTrace, removeTraceFiles, TRACE_CAP_BYTES, watchTraceSize, type CapturedTrace } from "./traceCapture.js";
 import { containerSpec, MEMORY_FLOOR_BYTES, SandboxRequestError, validateRequest } from "./containerSpec.js";
 import { OutputCap } from "./outputCap.js";
 import { sweepOrphans } from "./sweepOrphans.js";
@@ -187,14 +188,18 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
           );
         });
         // The /proc scan for runsc processes that outlived the container and the trace read
-        // are independent reads: done at once. A process that was still there may have been
-        // writing the trace meanwhile, so then the trace is read again once it is gone.
+        // are independent reads: done at once. A runsc process may still have been writing
+        // the trace meanwhile (even one gone by the time the scan reached it): unless the log
+        // has the size that was read once the scan is over, it is read again, and a failed
+        // second read leaves no trace at all (the run then fails closed).
         const reaping = settleRunscProcesses(id);
+        let read: CapturedTrace | undefined;
         const readTrace = async (dir: string): Promise<void> => {
+          trace = undefined;
           try {
-            const captured = await readBootTrace(dir, id, traceCap);
-            trace = captured.file ? captured.text : undefined;
-            traceTruncated = captured.truncated;
+            read = await readBootTrace(dir, id, traceCap);
+            trace = read.file ? read.text : undefined;
+            traceTruncated = read.truncated;
           } catch (err) {
             log(`reading the trace of ${id.slice(0, 12)} failed: ${(err as Error).message}`);
           }
@@ -204,7 +209,10 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
         if (leaked.length > 0) {
           log(`killed ${leaked.length} runsc process(es) that outlived container ${id.slice(0, 12)}: ${leaked.map((p) => p.pid).join(", ")}`);
         }
-        if (lingered && req.trace && traceDir) await readTrace(traceDir);
+        if (req.trace && traceDir) {
+          const settled = read?.file !== undefined && !lingered && (await stat(read.file).then((st) => st.size === read!.bytes, () => false));
+          if (!settled) await readTrace(traceDir);
+        }
         if (req.trace && traceDir) {
           await removeTraceFiles(traceDir, id).catch(() => undefined);
           if (!traceBootOnly) {

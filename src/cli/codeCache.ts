@@ -5,9 +5,11 @@
  * the run compiled), behind the sha256 of the source it was made from: V8 itself only checks
  * the source's length (and its own version and flags), so a rebuilt bundle of the same size
  * would otherwise run stale code. A mismatch or a rejection means the cache is written again.
- * It is code, so it is trusted exactly as far as the bundle: read only when
- * it has the bundle's owner and no one else may write it, written only beside the bundle
- * (atomically, mode 0644) and never when that folder is not writable.
+ * It is code, so it is trusted exactly as far as the bundle: read only when it is a single
+ * link owned by the bundle's owner that no one else may write, in a folder of that owner that
+ * no one else may write (else another user could link or rename a file of the owner's into
+ * place); written only beside the bundle (atomically, mode 0644) and never when that folder
+ * is not writable.
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
@@ -23,7 +25,9 @@ function trustedCache(cacheFile: string, bundleUid: number, sourceHash: Buffer):
   try {
     fd = openSync(cacheFile, constants.O_RDONLY | constants.O_NOFOLLOW);
     const st = fstatSync(fd);
-    if (!st.isFile() || st.uid !== bundleUid || (st.mode & 0o022) !== 0) return undefined;
+    if (!st.isFile() || st.nlink !== 1 || st.uid !== bundleUid || (st.mode & 0o022) !== 0) return undefined;
+    const folder = statSync(dirname(cacheFile));
+    if (folder.uid !== bundleUid || (folder.mode & 0o022) !== 0) return undefined;
     const data = readFileSync(fd);
     return data.subarray(0, HASH_BYTES).equals(sourceHash) ? data.subarray(HASH_BYTES) : undefined;
   } catch {

@@ -3,7 +3,7 @@
  * only when asked, taken only when it is the bundle owner's and not writable by others, and
  * rewritten when the source changed, even to one of the same length (which V8 would take).
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -55,6 +55,15 @@ describe("requireWithCodeCache", () => {
     expect(requireWithCodeCache(file, true)).toBe(1);
     exit();
     expect(statSync(cache).mode & 0o777).toBe(0o644);
+    // A second link to the cache (someone else's hard link of an owner's file) is not trusted either.
+    linkSync(cache, `${cache}.other-link`);
+    const beforeLink = statSync(cache).mtimeMs;
+    exit = exitHandlers();
+    requireWithCodeCache(file, true);
+    exit();
+    expect(statSync(cache).mtimeMs).toBeGreaterThanOrEqual(beforeLink);
+    expect(statSync(cache).nlink).toBe(1); // rewritten by rename: the old inode keeps only the other link
+    unlinkSync(`${cache}.other-link`);
     // A cache of another source (of the same length, which V8 alone would accept) is replaced.
     writeFileSync(file, "module.exports = 2;\n");
     const old = readFileSync(cache);

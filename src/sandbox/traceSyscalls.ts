@@ -84,6 +84,13 @@ export const X86_64_SYSCALLS: ReadonlyMap<string, number> = new Map(
 /** Numbers below this are x86_64 syscalls (512 and up are the x32 ABI's). */
 export const PROBE_LIMIT = 512;
 
+/**
+ * The x32 ABI (numbers with bit 30 set) is not in the table; runsc answers ENOSYS to it. A few
+ * of its calls (read, open, connect, execve, openat, x32 execve and execveat) are probed too,
+ * so a runsc that learns it fails closed instead of running calls no list names.
+ */
+export const X32_PROBE: readonly number[] = [0, 2, 42, 59, 257, 520, 545].map((nr) => 0x40000000 + nr);
+
 /** Not logged: no path or fd argument, no effect beyond the calling process, unused by the parser. */
 export const UNTRACED_SYSCALLS: ReadonlySet<string> = new Set([
   // clocks and sleeps
@@ -101,9 +108,10 @@ export const UNTRACED_SYSCALLS: ReadonlySet<string> = new Set([
 /**
  * Implemented by runsc 2022-12-19 (faccessat2 answers EFAULT, not ENOSYS) but absent from its
  * strace table: no trace logs it, with or without a list, so the probe must not count it
- * against the list. A runsc that can name it gets it in its list from setup's discovery.
- * Found by the probe; a skill's faccessat2 (a file-existence check, os.access with
- * effective_ids or follow_symlinks=False) goes unseen by the trace on this runsc.
+ * against the list. Found by the probe. The harness's seccomp guard answers ENOSYS to it in
+ * every skill process, so glibc's faccessat falls back to syscalls that are logged
+ * (os.access with effective_ids or follow_symlinks=False); a runsc that can name it gets it
+ * in its list from setup's discovery.
  */
 export const UNLOGGABLE_SYSCALLS: ReadonlySet<string> = new Set(["faccessat2"]);
 
@@ -136,11 +144,29 @@ export function untracedProbe(traced: readonly string[] | undefined): number[] {
   }
   const probe: number[] = [];
   for (let nr = 0; nr < PROBE_LIMIT; nr++) if (!covered.has(nr)) probe.push(nr);
-  return probe;
+  return [...probe, ...X32_PROBE];
+}
+
+/**
+ * What runsc says, at the top of the boot log, it was told to trace: `Strace: true, max size:
+ * N, syscalls: a,b,c` (an empty list: every syscall); the run's own word, whatever the daemon
+ * configuration said before. Only runsc's own lines count: those before the first syscall
+ * line, which nothing in the sandbox can write (a path in a syscall line can hold any text).
+ * Undefined when there is none.
+ */
+export function straceConfigOfLog(log: string): { enabled: boolean; syscalls?: string[] } | undefined {
+  const firstSyscall = log.indexOf(" strace.go:");
+  const head = firstSyscall < 0 ? log.slice(0, 1 << 20) : log.slice(0, firstSyscall);
+  let last: RegExpExecArray | undefined;
+  const re = /^\S+ \S+ +\d+ main\.go:\d+\]\s+Strace: (true|false), max size: \d+, syscalls: ([a-z0-9_,]*)$/gm;
+  for (let m = re.exec(head); m; m = re.exec(head)) last = m;
+  if (!last) return undefined;
+  const list = (last[2] as string).split(",").filter(Boolean);
+  return { enabled: last[1] === "true", ...(list.length ? { syscalls: list } : {}) };
 }
 
 /** Names of the table's syscalls by number (for messages). */
 export function syscallName(nr: number): string {
   for (const [name, n] of X86_64_SYSCALLS) if (n === nr) return name;
-  return `syscall ${nr}`;
+  return nr >= 0x40000000 ? `x32 syscall ${nr - 0x40000000}` : `syscall ${nr}`;
 }

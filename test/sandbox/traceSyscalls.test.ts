@@ -12,10 +12,14 @@ import { ARG_SYSCALLS, SOCKET_WRITES, STAT_NAMES } from "../../src/analyzers/dyn
 import { DENIED_SYSCALLS } from "../../src/analyzers/dynamic/syscallProfile.js";
 import { mergeDaemonConfig } from "../../src/sandbox/daemonConfig.js";
 import { discoverTraceSyscalls } from "../../src/sandbox/discoverTraceSyscalls.js";
+import { traceCoverageProblem, TRACE_PROBE_ENV } from "../../src/analyzers/dynamic/runDynamicGate.js";
+import type { SandboxRunRequest } from "../../src/sandbox/sandbox.js";
 import {
   parseStraceSyscalls,
+  straceConfigOfLog,
   PROBE_LIMIT,
   STRACE_SYSCALLS_FLAG,
+  X32_PROBE,
   tracedSyscalls,
   UNLOGGABLE_SYSCALLS,
   untracedProbe,
@@ -53,9 +57,10 @@ describe("the trace runtime's syscall list", () => {
     expect(probe).not.toContain(X86_64_SYSCALLS.get("clock_gettime"));
     expect(probe).not.toContain(X86_64_SYSCALLS.get("openat"));
     expect(probe).toContain(451); // newer than the table
-    expect(Math.max(...probe)).toBe(PROBE_LIMIT - 1);
+    expect(Math.max(...probe.filter((nr) => nr < PROBE_LIMIT))).toBe(PROBE_LIMIT - 1);
     const covered = new Set([...list, ...UNTRACED_SYSCALLS, ...UNLOGGABLE_SYSCALLS].map((n) => X86_64_SYSCALLS.get(n)));
     for (let nr = 0; nr < PROBE_LIMIT; nr++) expect(probe.includes(nr), String(nr)).toBe(!covered.has(nr));
+    expect(probe.filter((nr) => nr >= PROBE_LIMIT)).toEqual([...X32_PROBE]); // and a few x32 calls
     expect(untracedProbe(undefined)).toEqual([]); // every syscall logged: nothing to probe
   });
 
@@ -101,5 +106,28 @@ exit 0
     const failed = await discoverTraceSyscalls(broken);
     expect(failed.traced).toBeUndefined();
     expect(failed.reason).toMatch(/another reason/);
+  });
+
+  it("takes the list a run really had from runsc's own boot lines, never from a syscall line", () => {
+    const config = (list: string) => `I1129 14:42:02.252095   23463 main.go:230] \t\tStrace: true, max size: 1024, syscalls: ${list}`;
+    const syscall = (path: string) => `I1129 14:42:03.000001   23463 strace.go:608] [   2:   2] python3 X openat(AT_FDCWD /skill, 0x1 ${path}, O_RDONLY, 0o0) = 3 (0x3) (5us)`;
+    const log = [config("read,openat"), "I1129 14:42:02.3   23463 main.go:217] Args: [...]", config("read,openat,close"), syscall("/tmp/x")].join("\n");
+    expect(straceConfigOfLog(log)).toEqual({ enabled: true, syscalls: ["read", "openat", "close"] });
+    expect(straceConfigOfLog(config(""))).toEqual({ enabled: true });
+    expect(straceConfigOfLog(syscall("/tmp/x"))).toBeUndefined();
+    // A skill's path may hold a line break and a line that looks like runsc's: after the first
+    // syscall line nothing counts.
+    const forged = [config("read"), syscall("/tmp/a\n" + config("")), ""].join("\n");
+    expect(straceConfigOfLog(forged)).toEqual({ enabled: true, syscalls: ["read"] });
+
+    // The run's list must leave nothing unprobed that the request's probe did not cover.
+    const list = tracedSyscalls(["openat2"]);
+    const req = (probe: number[]): SandboxRunRequest =>
+      ({ env: probe.length ? { [TRACE_PROBE_ENV]: probe.join(",") } : {} }) as unknown as SandboxRunRequest;
+    expect(traceCoverageProblem(config(list.join(",")), req(untracedProbe(list)))).toBeUndefined();
+    const shorter = list.filter((n) => n !== "getdents64");
+    expect(traceCoverageProblem(config(shorter.join(",")), req(untracedProbe(list)))).toMatch(/getdents64 \(217\) went unlogged and unprobed/);
+    expect(traceCoverageProblem(config(""), req([]))).toBeUndefined(); // every syscall logged
+    expect(traceCoverageProblem(syscall("/x"), req([]))).toMatch(/does not show its strace configuration/);
   });
 });

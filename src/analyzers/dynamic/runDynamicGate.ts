@@ -13,7 +13,7 @@ import type { BehaviourSummary, ExampleBehaviour } from "../../core/report.js";
 import { parseYamlSafely } from "../../core/safeYaml.js";
 import { formatSize } from "../../core/units.js";
 import { SandboxUnavailableError, type Sandbox, type SandboxRunRequest, type SandboxRunResult } from "../../sandbox/sandbox.js";
-import { syscallName, untracedProbe } from "../../sandbox/traceSyscalls.js";
+import { straceConfigOfLog, syscallName, untracedProbe } from "../../sandbox/traceSyscalls.js";
 import type { StagedSkill } from "../stagedSkill.js";
 import { compareBehaviour } from "./compareBehaviour.js";
 import { findDecoyLeaks, makeDecoys, type Decoys } from "./decoys.js";
@@ -100,6 +100,22 @@ export function buildRequest(skill: StagedSkill, job: HarnessJob, traceSyscalls?
   };
 }
 
+/**
+ * The probe was computed from the list preflight saw; runsc's boot log says which list this
+ * run really had (daemon.json may have been rewritten since, or spelled the flag another
+ * way). Every syscall that list leaves out must have been probed, or the trace cannot be
+ * trusted to be complete.
+ */
+export function traceCoverageProblem(trace: string, req: SandboxRunRequest): string | undefined {
+  const used = straceConfigOfLog(trace);
+  if (!used?.enabled) return "runsc's boot log does not show its strace configuration, so the trace cannot be trusted to be complete (fix: run scripts/setup.sh as root)";
+  const probed = new Set((req.env[TRACE_PROBE_ENV] ?? "").split(",").filter(Boolean).map(Number));
+  const missed = untracedProbe(used.syscalls).filter((nr) => !probed.has(nr));
+  if (missed.length === 0) return undefined;
+  const names = missed.slice(0, 5).map((nr) => `${syscallName(nr)} (${nr})`).join(", ");
+  return `the trace runtime's syscall list changed after skillgate read it: ${names}${missed.length > 5 ? ", ..." : ""} went unlogged and unprobed (fix: restart skillgate; run scripts/setup.sh as root)`;
+}
+
 /** Why the sandbox broke, when it did: charged to the example running at the time. */
 export function brokenReason(run: SandboxRunResult, channel: HarnessChannel, memoryBytes: number): string | undefined {
   const tail = run.stderr.trim() ? `; harness stderr: ${run.stderr.trim().slice(0, 300)}` : "";
@@ -178,6 +194,8 @@ export async function runDynamicGate(sandbox: Sandbox, skill: StagedSkill): Prom
       behaviour: emptyBehaviour(job, run.durationMs),
     };
   }
+  const unprobed = run.trace ? traceCoverageProblem(run.trace, req) : undefined;
+  if (unprobed) return { findings, errors: [unprobed], behaviour: emptyBehaviour(job, run.durationMs) };
   const broken = brokenReason(run, channel, req.limits.memoryBytes);
   const locate = await locator(skill);
   const validator = skill.output ?? outputValidator(skill.manifest.output);

@@ -8234,12 +8234,12 @@ var require_src2 = __commonJS({
     function check3(path3, isFile, isDirectory) {
       log(`checking %s`, path3);
       try {
-        const stat3 = fs_1.statSync(path3);
-        if (stat3.isFile() && isFile) {
+        const stat4 = fs_1.statSync(path3);
+        if (stat4.isFile() && isFile) {
           log(`[OK] path represents a file`);
           return true;
         }
-        if (stat3.isDirectory() && isDirectory) {
+        if (stat4.isDirectory() && isDirectory) {
           log(`[OK] path represents a directory`);
           return true;
         }
@@ -26425,8 +26425,8 @@ var require_mkdirp_classic = __commonJS({
           // there already.  If so, then hooray!  If not, then something
           // is borked.
           default:
-            xfs.stat(p2, function(er2, stat3) {
-              if (er2 || !stat3.isDirectory()) cb(er, made);
+            xfs.stat(p2, function(er2, stat4) {
+              if (er2 || !stat4.isDirectory()) cb(er, made);
               else cb(null, made);
             });
             break;
@@ -26457,13 +26457,13 @@ var require_mkdirp_classic = __commonJS({
           // there already.  If so, then hooray!  If not, then something
           // is borked.
           default:
-            var stat3;
+            var stat4;
             try {
-              stat3 = xfs.statSync(p2);
+              stat4 = xfs.statSync(p2);
             } catch (err1) {
               throw err0;
             }
-            if (!stat3.isDirectory()) throw err0;
+            if (!stat4.isDirectory()) throw err0;
             break;
         }
       }
@@ -26493,7 +26493,7 @@ var require_tar_fs = __commonJS({
     var normalize2 = !win32 ? echo : function(name) {
       return name.replace(/\\/g, "/").replace(/[:?<>|]/g, "_");
     };
-    var statAll = function(fs2, stat3, cwd, ignore, entries, sort) {
+    var statAll = function(fs2, stat4, cwd, ignore, entries, sort) {
       var queue = entries || ["."];
       for (var i2 = 0; i2 < queue.length; i2++) {
         if (!inCwd(path3.resolve(cwd, queue[i2]), cwd)) throw new Error(queue[i2] + " is not a valid path");
@@ -26502,16 +26502,16 @@ var require_tar_fs = __commonJS({
         if (!queue.length) return callback();
         var next = queue.shift();
         var nextAbs = path3.join(cwd, next);
-        stat3.call(fs2, nextAbs, function(err, stat4) {
+        stat4.call(fs2, nextAbs, function(err, stat5) {
           if (err) return callback(err);
-          if (!stat4.isDirectory()) return callback(null, next, stat4);
+          if (!stat5.isDirectory()) return callback(null, next, stat5);
           fs2.readdir(nextAbs, function(err2, files) {
             if (err2) return callback(err2);
             if (sort) files.sort();
             for (var i3 = 0; i3 < files.length; i3++) {
               if (!ignore(path3.join(cwd, next, files[i3]))) queue.push(path3.join(next, files[i3]));
             }
-            callback(null, next, stat4);
+            callback(null, next, stat5);
           });
         });
       };
@@ -26556,36 +26556,36 @@ var require_tar_fs = __commonJS({
           pack.entry(header2, onnextentry);
         });
       };
-      var onstat = function(err, filename, stat3) {
+      var onstat = function(err, filename, stat4) {
         if (err) return pack.destroy(err);
         if (!filename) {
           if (opts.finalize !== false) pack.finalize();
           return finish(pack);
         }
-        if (stat3.isSocket()) return onnextentry();
+        if (stat4.isSocket()) return onnextentry();
         var header2 = {
           name: normalize2(filename),
-          mode: (stat3.mode | (stat3.isDirectory() ? dmode : fmode)) & umask,
-          mtime: stat3.mtime,
-          size: stat3.size,
+          mode: (stat4.mode | (stat4.isDirectory() ? dmode : fmode)) & umask,
+          mtime: stat4.mtime,
+          size: stat4.size,
           type: "file",
-          uid: stat3.uid,
-          gid: stat3.gid
+          uid: stat4.uid,
+          gid: stat4.gid
         };
-        if (stat3.isDirectory()) {
+        if (stat4.isDirectory()) {
           header2.size = 0;
           header2.type = "directory";
           header2 = map(header2) || header2;
           return pack.entry(header2, onnextentry);
         }
-        if (stat3.isSymbolicLink()) {
+        if (stat4.isSymbolicLink()) {
           header2.size = 0;
           header2.type = "symlink";
           header2 = map(header2) || header2;
           return onsymlink(filename, header2);
         }
         header2 = map(header2) || header2;
-        if (!stat3.isFile()) {
+        if (!stat4.isFile()) {
           if (strict) return pack.destroy(new Error("unsupported type for " + filename));
           return onnextentry();
         }
@@ -26682,7 +26682,7 @@ var require_tar_fs = __commonJS({
           return next(new Error(JSON.stringify(header2.name) + " is not a valid path"));
         }
         var isRoot = path3.join(name, ".") === path3.join(cwd, ".");
-        var stat3 = function(err) {
+        var stat4 = function(err) {
           if (err) return next(err);
           if (isRoot) return next();
           utimes(name, header2, function(err2) {
@@ -26705,7 +26705,7 @@ var require_tar_fs = __commonJS({
               own,
               uid: header2.uid,
               gid: header2.gid
-            }, stat3);
+            }, stat4);
           }
         };
         var onsymlink = function() {
@@ -26717,7 +26717,7 @@ var require_tar_fs = __commonJS({
             if (err) return next(err);
             if (!valid) return next(new Error(name + " is not a valid symlink"));
             xfs.unlink(name, function() {
-              xfs.symlink(header2.linkname, name, stat3);
+              xfs.symlink(header2.linkname, name, stat4);
             });
           });
         };
@@ -26733,7 +26733,7 @@ var require_tar_fs = __commonJS({
                   stream = xfs.createReadStream(srcpath);
                   return onfile();
                 }
-                stat3(err2);
+                stat4(err2);
               });
             });
           });
@@ -26752,7 +26752,7 @@ var require_tar_fs = __commonJS({
             });
             pump(rs, ws, function(err2) {
               if (err2) return next(err2);
-              ws.on("close", stat3);
+              ws.on("close", stat4);
             });
           }
         };
@@ -59926,8 +59926,8 @@ async function readBounded(path3, shownAs) {
     throw new PolicyError(shownAs, 1, 1, `cannot read the policy file: ${err.code ?? String(err)}`);
   }
   try {
-    const stat3 = await handle.stat();
-    if (!stat3.isFile()) throw new PolicyError(shownAs, 1, 1, "the policy file is not a regular file");
+    const stat4 = await handle.stat();
+    if (!stat4.isFile()) throw new PolicyError(shownAs, 1, 1, "the policy file is not a regular file");
     const buf = Buffer.alloc(MAX_POLICY_BYTES + 1);
     let total = 0;
     for (; ; ) {
@@ -62368,6 +62368,7 @@ var X86_64_SYSCALLS = new Map(
   })
 );
 var PROBE_LIMIT = 512;
+var X32_PROBE = [0, 2, 42, 59, 257, 520, 545].map((nr) => 1073741824 + nr);
 var UNTRACED_SYSCALLS = /* @__PURE__ */ new Set([
   // clocks and sleeps
   "clock_gettime",
@@ -62436,11 +62437,21 @@ function untracedProbe(traced) {
   }
   const probe = [];
   for (let nr = 0; nr < PROBE_LIMIT; nr++) if (!covered.has(nr)) probe.push(nr);
-  return probe;
+  return [...probe, ...X32_PROBE];
+}
+function straceConfigOfLog(log) {
+  const firstSyscall = log.indexOf(" strace.go:");
+  const head = firstSyscall < 0 ? log.slice(0, 1 << 20) : log.slice(0, firstSyscall);
+  let last2;
+  const re = /^\S+ \S+ +\d+ main\.go:\d+\]\s+Strace: (true|false), max size: \d+, syscalls: ([a-z0-9_,]*)$/gm;
+  for (let m = re.exec(head); m; m = re.exec(head)) last2 = m;
+  if (!last2) return void 0;
+  const list = last2[2].split(",").filter(Boolean);
+  return { enabled: last2[1] === "true", ...list.length ? { syscalls: list } : {} };
 }
 function syscallName(nr) {
   for (const [name, n] of X86_64_SYSCALLS) if (n === nr) return name;
-  return `syscall ${nr}`;
+  return nr >= 1073741824 ? `x32 syscall ${nr - 1073741824}` : `syscall ${nr}`;
 }
 
 // src/analyzers/dynamic/compareBehaviour.ts
@@ -63695,6 +63706,15 @@ function buildRequest(skill, job, traceSyscalls) {
     }
   };
 }
+function traceCoverageProblem(trace, req) {
+  const used = straceConfigOfLog(trace);
+  if (!used?.enabled) return "runsc's boot log does not show its strace configuration, so the trace cannot be trusted to be complete (fix: run scripts/setup.sh as root)";
+  const probed = new Set((req.env[TRACE_PROBE_ENV] ?? "").split(",").filter(Boolean).map(Number));
+  const missed = untracedProbe(used.syscalls).filter((nr) => !probed.has(nr));
+  if (missed.length === 0) return void 0;
+  const names = missed.slice(0, 5).map((nr) => `${syscallName(nr)} (${nr})`).join(", ");
+  return `the trace runtime's syscall list changed after skillgate read it: ${names}${missed.length > 5 ? ", ..." : ""} went unlogged and unprobed (fix: restart skillgate; run scripts/setup.sh as root)`;
+}
 function brokenReason(run3, channel, memoryBytes) {
   const tail2 = run3.stderr.trim() ? `; harness stderr: ${run3.stderr.trim().slice(0, 300)}` : "";
   if (run3.oomKilled) return `the sandbox ran out of memory (limit ${formatSize(memoryBytes)})`;
@@ -63757,6 +63777,8 @@ async function runDynamicGate(sandbox, skill) {
       behaviour: emptyBehaviour(job, run3.durationMs)
     };
   }
+  const unprobed = run3.trace ? traceCoverageProblem(run3.trace, req) : void 0;
+  if (unprobed) return { findings, errors: [unprobed], behaviour: emptyBehaviour(job, run3.durationMs) };
   const broken = brokenReason(run3, channel, req.limits.memoryBytes);
   const locate2 = await locator(skill);
   const validator = skill.output ?? outputValidator(skill.manifest.output);
@@ -64600,6 +64622,7 @@ function safeSave(cache, report) {
 // src/sandbox/dockerSandbox.ts
 var import_dockerode = __toESM(require_docker(), 1);
 import { appendFileSync } from "node:fs";
+import { stat as stat3 } from "node:fs/promises";
 
 // src/sandbox/bounded.ts
 var DockerTimeoutError = class extends Error {
@@ -65472,11 +65495,13 @@ function createDockerSandbox(opts = {}) {
           );
         });
         const reaping = settleRunscProcesses(id);
+        let read;
         const readTrace = async (dir) => {
+          trace = void 0;
           try {
-            const captured = await readBootTrace(dir, id, traceCap);
-            trace = captured.file ? captured.text : void 0;
-            traceTruncated = captured.truncated;
+            read = await readBootTrace(dir, id, traceCap);
+            trace = read.file ? read.text : void 0;
+            traceTruncated = read.truncated;
           } catch (err) {
             log(`reading the trace of ${id.slice(0, 12)} failed: ${err.message}`);
           }
@@ -65486,7 +65511,10 @@ function createDockerSandbox(opts = {}) {
         if (leaked.length > 0) {
           log(`killed ${leaked.length} runsc process(es) that outlived container ${id.slice(0, 12)}: ${leaked.map((p2) => p2.pid).join(", ")}`);
         }
-        if (lingered && req.trace && traceDir) await readTrace(traceDir);
+        if (req.trace && traceDir) {
+          const settled = read?.file !== void 0 && !lingered && await stat3(read.file).then((st) => st.size === read.bytes, () => false);
+          if (!settled) await readTrace(traceDir);
+        }
         if (req.trace && traceDir) {
           await removeTraceFiles(traceDir, id).catch(() => void 0);
           if (!traceBootOnly) {

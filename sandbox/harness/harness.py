@@ -51,15 +51,21 @@ def set_not_dumpable():
 class SignalGuard:
     """A seccomp filter for the skill's processes: no signal (kill, tkill, tgkill, sigqueue,
     pidfd_open) may target PID 1 (this harness) or -1 (every process). Under gVisor a same-uid
-    process can SIGKILL PID 1, which would end the run. Built before fork, applied in the child."""
+    process can SIGKILL PID 1, which would end the run. And faccessat2 answers ENOSYS: runsc
+    implements it but its strace cannot log it (src/sandbox/traceSyscalls.ts), so glibc falls
+    back to faccessat or fstatat, which are logged. Built before fork, applied in the child."""
 
-    NR = {"x86_64": (0xC000003E, (62, 200, 234, 129, 297, 434)), "aarch64": (0xC00000B7, (129, 130, 131, 138, 240, 434))}
+    # arch: (AUDIT_ARCH, signal syscalls, syscalls answered ENOSYS)
+    NR = {
+        "x86_64": (0xC000003E, (62, 200, 234, 129, 297, 434), (439,)),
+        "aarch64": (0xC00000B7, (129, 130, 131, 138, 240, 434), (439,)),
+    }
 
     def __init__(self):
         self.prog = None
         try:
             import ctypes
-            arch, calls = self.NR[os.uname().machine]
+            arch, calls, unlogged = self.NR[os.uname().machine]
 
             class Filter(ctypes.Structure):
                 _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint)]
@@ -68,14 +74,17 @@ class SignalGuard:
                 _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Filter))]
 
             LD, JEQ, RET = 0x20, 0x15, 0x06
-            ALLOW, DENY = 0x7FFF0000, 0x00050000 | errno.EPERM
+            ALLOW, DENY, NOSYS = 0x7FFF0000, 0x00050000 | errno.EPERM, 0x00050000 | errno.ENOSYS
             n = len(calls)
-            insns = [(LD, 0, 0, 4), (JEQ, 0, n + 4, arch), (LD, 0, 0, 0)]
+            insns = [(LD, 0, 0, 4), None, (LD, 0, 0, 0)]
+            for nr in unlogged:
+                insns += [(JEQ, 0, 1, nr), (RET, 0, 0, NOSYS)]
             for i, nr in enumerate(calls):
                 insns.append((JEQ, n - i, 0, nr))  # to "load args[0]"
+            allow_at = len(insns)
             insns += [(RET, 0, 0, ALLOW), (LD, 0, 0, 16), (JEQ, 2, 0, 1), (JEQ, 1, 0, 0xFFFFFFFF), (RET, 0, 0, ALLOW), (RET, 0, 0, DENY)]
-            # the arch mismatch jump lands on the first ALLOW after the syscall list
-            insns[1] = (JEQ, 0, n + 1, arch)
+            # the arch mismatch jump lands on the first ALLOW after the syscall lists
+            insns[1] = (JEQ, 0, allow_at - 2, arch)
             arr = (Filter * len(insns))(*[Filter(*i) for i in insns])
             self._keep = arr
             self.prog = Prog(len(insns), ctypes.cast(arr, ctypes.POINTER(Filter)))

@@ -56,6 +56,8 @@ describe("harness.py in the sandbox", () => {
     expect(look.result).toEqual(again.result);
     const v = r.view as Record<string, unknown>;
     expect(v).toMatchObject({ argv: ["/opt/skillgate/runner.py"], main: "/opt/skillgate/runner.py", dumpable: 1, umask: 0o022, pgid_is_pid: true, ppid: 1 });
+    // faccessat2, which runsc cannot log, answers ENOSYS; os.access falls back to logged syscalls.
+    expect(v).toMatchObject({ faccessat2_errno: 38, access_effective: true });
     expect(v.flags).toEqual([1, 0, 1, 1]); // -I, with site
     expect((v.sys_path as string[]).some((p) => p.endsWith("-packages"))).toBe(true);
     expect(v.signals).toMatchObject({ "2": "<built-in function default_int_handler>", "13": "1", "25": "1" /* SIG_IGN */ });

@@ -64062,7 +64062,7 @@ var StaticGateResult = class extends Map {
   /** Wall time of the one sandbox run (0 when nothing ran). */
   durationMs = 0;
 };
-var STATIC_CMD = ["python3", "-I", "/opt/skillgate/static_rules.py"];
+var STATIC_CMD = ["python3", "-I", "-S", "/opt/skillgate/static_rules.py"];
 var STATIC_MOUNT = "/skills";
 var MiB = 1024 * 1024;
 function staticLimits(skillCount) {

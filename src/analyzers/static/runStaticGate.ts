@@ -29,7 +29,8 @@ export class StaticGateResult extends Map<string, StaticSkillResult> {
   durationMs = 0;
 }
 
-export const STATIC_CMD = ["python3", "-I", "/opt/skillgate/static_rules.py"];
+/** -S: static_rules.py adds the site folders itself, without site's start-up (~40 ms under gVisor). */
+export const STATIC_CMD = ["python3", "-I", "-S", "/opt/skillgate/static_rules.py"];
 export const STATIC_MOUNT = "/skills";
 const MiB = 1024 * 1024;
 

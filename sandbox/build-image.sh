@@ -82,8 +82,12 @@ else
   build_base
 fi
 
-# Stage 2: the helpers on top of the base (docker create + cp + commit: no registry, no build context).
-cid=$(docker create --network none "$base" /bin/true)
+# Stage 2: the helpers on top of the base (docker create + cp + start + commit: no registry, no build
+# context). The container's one run writes each helper program's module bundle (module_bundle.py)
+# from this image's own files, with the flags the program runs with; it runs only our code.
+cid=$(docker create --network none --user 0:0 "$base" sh -ec '
+python3 -I -S /opt/skillgate/build_module_bundle.py static_rules
+python3 -I /opt/skillgate/build_module_bundle.py harness')
 trap 'docker rm -f "$cid" >/dev/null 2>&1 || true' EXIT
 shopt -s nullglob
 helpers=("$here"/harness/*.py)
@@ -95,6 +99,7 @@ chmod 0755 "$stage/skillgate"
 find "$stage/skillgate" -type f -exec chmod 0644 {} +
 tar -C "$stage" --owner=0 --group=0 -c skillgate | docker cp - "$cid:/opt/"
 rm -rf "$stage"
+docker start -a "$cid" >&2 || { say "cannot write the module bundles"; exit 1; }
 # Record Bandit's version as a label: it is a fact of this image's content (bound by the
 # image id), and reading it costs skillgate an image inspect instead of a container start.
 bandit_version=$(docker cp "$cid:/usr/lib/python3/dist-packages" - | tar -t | sed -nE 's#^dist-packages/bandit-([0-9][^/]*)\.(egg|dist)-info/?$#\1#p' | head -n1)

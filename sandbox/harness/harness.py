@@ -19,15 +19,34 @@ Started as `python3 -I harness.py` (with site), so the forked runner's sys.path 
 `python3 -I` interpreter's. Standard library only, and light on imports: hashlib (libcrypto) and
 selectors are avoided, each import costs milliseconds under gVisor.
 """
-import errno
-import fcntl
-import _sha256
-import json
-import os
-import select
-import signal
 import sys
-import time
+
+
+def fast_start(program):
+    """module_bundle.start(program) (see module_bundle.py), or None without it. Loaded by path:
+    nothing else is importable this early."""
+    external = sys.modules["_frozen_importlib_external"]
+    try:
+        spec = external.spec_from_file_location("skillgate_module_bundle", "/opt/skillgate/module_bundle.py")
+        module = sys.modules["_frozen_importlib"].module_from_spec(spec)
+        spec.loader.exec_module(module)
+    except OSError:
+        return None
+    return module.start(program)
+
+
+# The standard library (ctypes included) from the image's module bundle, without import locks,
+# until main() has what it needs and forks the first runner.
+FAST_START = fast_start("harness")
+
+import errno  # noqa: E402 - after the fast start above
+import fcntl  # noqa: E402
+import _sha256  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import select  # noqa: E402
+import signal  # noqa: E402
+import time  # noqa: E402
 
 RUNNER = "/opt/skillgate/runner.py"
 SKILL_DIR = "/skill"
@@ -539,12 +558,19 @@ def interpret_result(rec, raw, budget):
         rec["status"] = "exception"
 
 
+def bundle_warmup():
+    """For build_module_bundle.py: what main() imports before the first runner is forked."""
+    import ctypes  # noqa: F401 - SignalGuard, untraced_implemented
+
+
 def main():
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # as PID 1, default dispositions make us immune
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     global GUARD
     GUARD = SignalGuard()
     untraced = untraced_implemented(os.environ.get("SKILLGATE_TRACE_PROBE", ""))
+    if FAST_START is not None:  # the runner forked next must start as an exec'd one would
+        FAST_START.finish()
     # Before set_not_dumpable, so that the child is as dumpable as an exec'd runner; before the
     # job is read, so that it never holds the key.
     early = prespawn_runner()

@@ -62,6 +62,17 @@ describe("harness.py in the sandbox", () => {
     expect((v.sys_path as string[]).some((p) => p.endsWith("-packages"))).toBe(true);
     expect(v.signals).toMatchObject({ "2": "<built-in function default_int_handler>", "13": "1", "25": "1" /* SIG_IGN */ });
     expect((v.fds as number[]).slice(0, 4)).toEqual([0, 1, 2, 3]); // 3: the runner's result pipe (not inherited)
+    // The runner's own imports came from the image's module bundle without import locks
+    // (module_bundle.py); the skill's code gets the import system of a plain interpreter.
+    expect(v.imports).toEqual({
+      meta_path: ["DistutilsMetaFinder", "BuiltinImporter", "FrozenImporter", "PathFinder"], // the first from site (setuptools)
+      real_thread: true,
+      real_imp: true,
+      json_loader: "SourceFileLoader",
+      json_spec_loader: "SourceFileLoader",
+      json_cached: "/usr/lib/python3.11/json/__pycache__/__init__.cpython-311.pyc",
+      bundle_module: false,
+    });
     // No copy of the key anywhere in the runner's memory, on either path; the scan does read it.
     expect(r.key_in_memory).toEqual({ raw: 0, hex: 0, control: 40 });
   });

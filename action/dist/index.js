@@ -63659,7 +63659,7 @@ function skillEvents(events) {
 }
 
 // src/analyzers/dynamic/runDynamicGate.ts
-var HARNESS_CMD = ["python3", "-I", "/opt/skillgate/harness.py"];
+var HARNESS_CMD = ["python3", "-I", "/opt/skillgate/harness.pyc"];
 var MEMORY_FLOOR_BYTES = 256 * 1024 * 1024;
 var HARNESS_MEMORY_HEADROOM_BYTES = 128 * 1024 * 1024;
 var HARNESS_PROCESSES = 4;
@@ -64062,7 +64062,7 @@ var StaticGateResult = class extends Map {
   /** Wall time of the one sandbox run (0 when nothing ran). */
   durationMs = 0;
 };
-var STATIC_CMD = ["python3", "-I", "-S", "/opt/skillgate/static_rules.py"];
+var STATIC_CMD = ["python3", "-I", "-S", "/opt/skillgate/static_rules.pyc"];
 var STATIC_MOUNT = "/skills";
 var MiB = 1024 * 1024;
 function staticLimits(skillCount) {

@@ -15,8 +15,8 @@ a fresh interpreter (under gVisor an exec'd interpreter costs about 0.15 s). Eve
 is a fresh `python3 -I runner.py`, because by then this process's memory holds the key. Both
 give the skill the same view (environment, fds, session, signals, sys.path, argv, dumpable).
 
-Started as `python3 -I harness.py` (with site), so the forked runner's sys.path is a fresh
-`python3 -I` interpreter's. Standard library only, and light on imports: hashlib (libcrypto) and
+Started as `python3 -I harness.pyc` (this file, compiled when the image is built), with site, so
+the forked runner's sys.path is a fresh `python3 -I` interpreter's. Standard library only, and light on imports: hashlib (libcrypto) and
 selectors are avoided, each import costs milliseconds under gVisor.
 """
 import sys
@@ -43,12 +43,14 @@ import errno  # noqa: E402 - after the fast start above
 import fcntl  # noqa: E402
 import _sha256  # noqa: E402
 import json  # noqa: E402
+import marshal  # noqa: E402
 import os  # noqa: E402
 import select  # noqa: E402
 import signal  # noqa: E402
 import time  # noqa: E402
 
 RUNNER = "/opt/skillgate/runner.py"
+MAGIC_NUMBER = sys.modules["_frozen_importlib_external"].MAGIC_NUMBER
 SKILL_DIR = "/skill"
 KEEP_STREAM = 64 * 1024          # bytes of stdout/stderr kept per example
 RESULT_ALLOWANCE = 96 * 1024     # the result envelope's audit list, beyond the skill's budget
@@ -474,9 +476,21 @@ def become_runner():
     sys.modules["__main__"] = main
     sys.argv = [RUNNER]
     sys.orig_argv = [sys.executable, "-I", RUNNER]
+    exec(runner_code(), main.__dict__)  # runner.py ends the process (os._exit)
+
+
+def runner_code():
+    """runner.py's code: from runner.pyc, which the image build compiled from it (the same code
+    object, without a compile in the child), or compiled here when the image has none."""
+    try:
+        with open(RUNNER + "c", "rb") as f:
+            data = f.read()
+        if data[:4] == MAGIC_NUMBER:
+            return marshal.loads(data[16:])
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
     with open(RUNNER, "rb") as f:
-        code = compile(f.read(), RUNNER, "exec")
-    exec(code, main.__dict__)  # runner.py ends the process (os._exit)
+        return compile(f.read(), RUNNER, "exec")
 
 
 def discard(early):

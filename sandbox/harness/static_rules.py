@@ -1,6 +1,7 @@
 """skillgate's static gate, run INSIDE the sandbox: Bandit plus skillgate's own AST rules.
 
-Usage (in the sandbox image): python3 -I -S /opt/skillgate/static_rules.py < job.json
+Usage (in the sandbox image): python3 -I -S /opt/skillgate/static_rules.pyc < job.json
+(static_rules.pyc: this file, compiled when the image is built; the .py runs the same)
 
 The host mounts a staging folder read-only at /skills, holding each skill as
 /skills/<name>/..., and writes a JSON job on stdin:

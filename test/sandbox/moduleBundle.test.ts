@@ -88,6 +88,13 @@ describe("module bundles in the sandbox image", () => {
     expect(harnessOpened(f, "/usr/lib/python3.11/json/")).toEqual([]);
     expect(harnessOpened(f, "/usr/lib/python3.11/ctypes/")).toEqual([]);
     expect(harnessOpened(f, "/usr/local/share/skillgate/")).toEqual(["/usr/local/share/skillgate/harness-modules.bin"]);
+    // The harness runs from harness.pyc; the runner forked from it (PID 2) gets runner.pyc's code,
+    // compiled from runner.py with the image; the exec'd one (PID 3) is started from runner.py.
+    const skillgateFiles = (pid: number): string[] => f.filter(([p, path]) => p === pid && path.startsWith("/opt/skillgate/")).map(([, path]) => path);
+    expect(skillgateFiles(1)).toContain("/opt/skillgate/harness.pyc");
+    expect(skillgateFiles(1)).not.toContain("/opt/skillgate/harness.py");
+    expect(skillgateFiles(2)).toEqual(["/opt/skillgate/runner.pyc"]);
+    expect(skillgateFiles(3)).toContain("/opt/skillgate/runner.py");
     // The runners, forked or exec'd, use no bundle: the exec'd one (PID 3) finds json as usual.
     expect(f.filter(([pid, p]) => pid !== 1 && p.startsWith("/usr/local/share/skillgate/"))).toEqual([]);
     expect(f.filter(([pid, p]) => pid === 3 && p.startsWith("/usr/lib/python3.11/json/")).length).toBeGreaterThanOrEqual(4);

@@ -23,8 +23,11 @@ import { brokenTraceLines, parseTrace } from "./parseTrace.js";
 import { checkResult, formatDiff, outputValidator } from "./resultCheck.js";
 import { skillEvents } from "./skillEvents.js";
 
-/** With site (no -S): example 0's runner is a fork of the harness and must see a `python3 -I` sys.path. */
-export const HARNESS_CMD = ["python3", "-I", "/opt/skillgate/harness.py"];
+/**
+ * With site (no -S): example 0's runner is a fork of the harness and must see a `python3 -I` sys.path.
+ * harness.pyc: harness.py compiled when the image was built (sandbox/build-image.sh).
+ */
+export const HARNESS_CMD = ["python3", "-I", "/opt/skillgate/harness.pyc"];
 /** runsc hangs below this (DESIGN.md); the per-example limit is enforced in the runner (RLIMIT_AS). */
 export const MEMORY_FLOOR_BYTES = 256 * 1024 * 1024;
 /** Room for runsc's sentry and the harness above the skill's own memory limit. */

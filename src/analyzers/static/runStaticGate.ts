@@ -29,8 +29,11 @@ export class StaticGateResult extends Map<string, StaticSkillResult> {
   durationMs = 0;
 }
 
-/** -S: static_rules.py adds the site folders itself, without site's start-up (~40 ms under gVisor). */
-export const STATIC_CMD = ["python3", "-I", "-S", "/opt/skillgate/static_rules.py"];
+/**
+ * -S: static_rules.py adds the site folders itself, without site's start-up (~40 ms under gVisor).
+ * static_rules.pyc: static_rules.py compiled when the image was built (sandbox/build-image.sh).
+ */
+export const STATIC_CMD = ["python3", "-I", "-S", "/opt/skillgate/static_rules.pyc"];
 export const STATIC_MOUNT = "/skills";
 const MiB = 1024 * 1024;
 

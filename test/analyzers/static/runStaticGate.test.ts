@@ -78,7 +78,7 @@ describe("static gate: every fixture in ONE sandbox run", () => {
     expect(req.mounts[0]!.containerPath).toBe("/skills");
     expect(req.limits).toEqual(staticLimits(names.length + 1));
     expect(req.limits.wallMs).toBe(30_000 + 2_000 * (names.length + 1));
-    expect(req.cmd).toEqual(["python3", "-I", "-S", "/opt/skillgate/static_rules.py"]); // site folders added by the script
+    expect(req.cmd).toEqual(["python3", "-I", "-S", "/opt/skillgate/static_rules.pyc"]); // site folders added by the script
     expect(result.size).toBe(names.length + 1);
   });
 

@@ -45,6 +45,21 @@ describe("trace capture", () => {
     expect(left.traceFiles).toBe(0);
   });
 
+  it("returns the whole trace, to the last syscall, though reading begins as the container exits", async () => {
+    // The trace is read while the container is removed; a read that raced runsc's last writes
+    // must be noticed (the log's size) and repeated. 3000 stats right before the exit: every one,
+    // in order, and the exit after them, in each of three runs.
+    const code = "import os\nfor i in range(3000):\n    try: os.stat('/tail-%d' % i)\n    except OSError: pass\nos._exit(3)\n";
+    for (let round = 0; round < 3; round++) {
+      const r = await sandbox.run(req(code, true));
+      expect(r.exitCode).toBe(3);
+      const seen = [...(r.trace ?? "").matchAll(/ X newfstatat\(AT_FDCWD \S+, 0x[0-9a-f]+ \/tail-(\d+),/g)].map((m) => Number(m[1]));
+      expect(seen.length).toBe(3000);
+      expect(seen.every((n, i) => n === i)).toBe(true);
+      expect(r.trace).toMatch(/\/tail-2999,[^\n]*\n(?:.*\n)*?.* X exit_group\(0x3\)/);
+    }
+  });
+
   it("tells concurrent traced runs apart by container id", async () => {
     const [a, b] = await Promise.all([
       sandbox.run(req("open('/etc/hostname').read()", true)),

@@ -64106,6 +64106,8 @@ async function runStaticGate(sandbox, skills, policy, workDir) {
       limits,
       env: { LANG: "C.UTF-8", PYTHONDONTWRITEBYTECODE: "1", HOME: "/tmp" },
       trace: false,
+      // It parses and finishes well before the skills' dynamic sandboxes, which it runs beside.
+      background: true,
       label: `static:${skills.length}`
     });
   } catch (err) {
@@ -65195,6 +65197,7 @@ function validateRequest(req) {
     positiveInt(bytes, `tmpfs[${path3}]`);
   }
 }
+var BACKGROUND_CPU_SHARES = 64;
 function containerSpec(req, image, runtime) {
   const l = req.limits;
   const tmpfs = { "/tmp": `rw,nosuid,nodev,noexec,mode=1777,size=${Math.ceil(l.tmpfsBytes)}` };
@@ -65221,6 +65224,7 @@ function containerSpec(req, image, runtime) {
       Memory: Math.ceil(l.memoryBytes),
       MemorySwap: Math.ceil(l.memoryBytes),
       NanoCpus: Math.max(1, Math.round(l.cpus * 1e9)),
+      ...req.background ? { CpuShares: BACKGROUND_CPU_SHARES } : {},
       Ulimits: [
         { Name: "nproc", Soft: Math.ceil(l.processes), Hard: Math.ceil(l.processes) },
         { Name: "fsize", Soft: Math.ceil(l.fileSizeBytes), Hard: Math.ceil(l.fileSizeBytes) },
@@ -65432,6 +65436,18 @@ function createDockerSandbox(opts = {}) {
     let endedAt;
     let trace;
     let traceTruncated = false;
+    let read;
+    const readTrace = async (dir) => {
+      trace = void 0;
+      try {
+        read = await readBootTrace(dir, id, traceCap);
+        trace = read.file ? read.text : void 0;
+        traceTruncated = read.truncated;
+      } catch (err) {
+        log(`reading the trace of ${id.slice(0, 12)} failed: ${err.message}`);
+      }
+    };
+    let earlyRead;
     try {
       if (stoppingForSignal()) throw new SandboxRunError(`sandbox run "${req.label}" not started: skillgate is stopping on a signal`, "create");
       container = await bounded(docker.createContainer(containerSpec(req, image, useRuntime)), T2.create, "create");
@@ -65467,6 +65483,7 @@ function createDockerSandbox(opts = {}) {
         waited = await bounded(c3.wait({ condition: "not-running" }), T2.waitAfterKill, "wait").catch(() => void 0);
       }
       endedAt = Date.now();
+      if (req.trace && traceDir && !stopReason) earlyRead = readTrace(traceDir);
       await Promise.race([drained, sleep(T2.drain)]);
       exitCode = typeof waited?.StatusCode === "number" ? waited.StatusCode : null;
       try {
@@ -65495,18 +65512,8 @@ function createDockerSandbox(opts = {}) {
           );
         });
         const reaping = settleRunscProcesses(id);
-        let read;
-        const readTrace = async (dir) => {
-          trace = void 0;
-          try {
-            read = await readBootTrace(dir, id, traceCap);
-            trace = read.file ? read.text : void 0;
-            traceTruncated = read.truncated;
-          } catch (err) {
-            log(`reading the trace of ${id.slice(0, 12)} failed: ${err.message}`);
-          }
-        };
-        if (req.trace && traceDir) await readTrace(traceDir);
+        if (earlyRead) await earlyRead;
+        else if (req.trace && traceDir) await readTrace(traceDir);
         const { lingered, killed: leaked } = await reaping;
         if (leaked.length > 0) {
           log(`killed ${leaked.length} runsc process(es) that outlived container ${id.slice(0, 12)}: ${leaked.map((p2) => p2.pid).join(", ")}`);

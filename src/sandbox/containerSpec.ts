@@ -65,6 +65,14 @@ export function validateRequest(req: SandboxRunRequest): void {
 }
 
 /** The container spec of a request (exported for inspection in tests). */
+/**
+ * The CPU weight of a background run (Docker's default is 1024). A single-skill check runs its
+ * static and dynamic sandboxes side by side and the dynamic one finishes last: with the static
+ * one at this weight, the dynamic sandbox took 90 ms less (median of 12 interleaved pairs, two
+ * cores). The weight only matters when the CPU is contended.
+ */
+export const BACKGROUND_CPU_SHARES = 64;
+
 export function containerSpec(req: SandboxRunRequest, image: string, runtime: string): Dockerode.ContainerCreateOptions {
   const l = req.limits;
   // noexec: programs run from the read-only root (/usr/bin), never from a writable place.
@@ -92,6 +100,7 @@ export function containerSpec(req: SandboxRunRequest, image: string, runtime: st
       Memory: Math.ceil(l.memoryBytes),
       MemorySwap: Math.ceil(l.memoryBytes),
       NanoCpus: Math.max(1, Math.round(l.cpus * 1e9)),
+      ...(req.background ? { CpuShares: BACKGROUND_CPU_SHARES } : {}),
       Ulimits: [
         { Name: "nproc", Soft: Math.ceil(l.processes), Hard: Math.ceil(l.processes) },
         { Name: "fsize", Soft: Math.ceil(l.fileSizeBytes), Hard: Math.ceil(l.fileSizeBytes) },

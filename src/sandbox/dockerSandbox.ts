@@ -21,7 +21,7 @@ import { sweepOrphans } from "./sweepOrphans.js";
 import { afterSignalCleanup, stoppingForSignal, trackRun, untrackRun } from "./activeRuns.js";
 import { SandboxUnavailableError, type Sandbox, type SandboxInfo, type SandboxRunRequest, type SandboxRunResult } from "./sandbox.js";
 
-export { containerSpec, HOST_LABEL, MEMORY_FLOOR_BYTES, OWNER_LABEL, RUN_LABEL, SANDBOX_USER, SandboxRequestError, validateRequest } from "./containerSpec.js";
+export { BACKGROUND_CPU_SHARES, containerSpec, HOST_LABEL, MEMORY_FLOOR_BYTES, OWNER_LABEL, RUN_LABEL, SANDBOX_USER, SandboxRequestError, validateRequest } from "./containerSpec.js";
 
 /**
  * Added to limits.wallMs for runsc's own start. Measured on a 2-core machine: a

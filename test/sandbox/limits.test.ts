@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countLeftovers, pythonRequest, requireSandbox, TEST_LIMITS } from "../helpers/sandbox.js";
 import type { Sandbox, SandboxLimits, SandboxRunRequest } from "../../src/sandbox/sandbox.js";
-import { createDockerSandbox, MEMORY_FLOOR_BYTES, SandboxRequestError, STARTUP_ALLOWANCE_MS, containersCreatedHere } from "../../src/sandbox/dockerSandbox.js";
+import Dockerode from "dockerode";
+import { BACKGROUND_CPU_SHARES, createDockerSandbox, MEMORY_FLOOR_BYTES, RUN_LABEL, SandboxRequestError, STARTUP_ALLOWANCE_MS, containersCreatedHere } from "../../src/sandbox/dockerSandbox.js";
 
 const MiB = 1024 * 1024;
 
@@ -128,6 +129,26 @@ describe("limits", () => {
       message: expect.stringContaining("/nonexistent/skillgate-stage"),
     });
     expect(containersCreatedHere.size).toBe(before); // Docker refused it at create: nothing to clean
+  });
+
+  it("gives a background run a low CPU weight in Docker, and a foreground run the default", async () => {
+    const docker = new Dockerode();
+    // Each run reads its own container's weight from Docker while it sleeps.
+    const weightDuring = async (background: boolean): Promise<unknown> => {
+      const label = `test-weight-${background ? "bg" : "fg"}-${process.pid}`;
+      const run = sandbox.run(py("import time; time.sleep(1.5); print('done')", {}, { label, ...(background ? { background } : {}) }));
+      let shares: unknown = "not seen";
+      for (let i = 0; i < 50 && shares === "not seen"; i++) {
+        const [c] = await docker.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${label}`] } });
+        if (c) shares = (await docker.getContainer(c.Id).inspect()).HostConfig.CpuShares;
+        else await new Promise((r) => setTimeout(r, 50));
+      }
+      expect((await run).stdout.trim()).toBe("done");
+      return shares;
+    };
+    expect(await weightDuring(true)).toBe(BACKGROUND_CPU_SHARES);
+    expect(BACKGROUND_CPU_SHARES).toBeLessThan(1024 / 4);
+    expect(await weightDuring(false)).toBe(0); // 0: Docker's default weight (1024)
   });
 
   it("runs several containers at once", async () => {

@@ -84,6 +84,8 @@ export async function runStaticGate(sandbox: Sandbox, skills: StagedSkill[], pol
       limits,
       env: { LANG: "C.UTF-8", PYTHONDONTWRITEBYTECODE: "1", HOME: "/tmp" },
       trace: false,
+      // It parses and finishes well before the skills' dynamic sandboxes, which it runs beside.
+      background: true,
       label: `static:${skills.length}`,
     });
   } catch (err) {

@@ -74,6 +74,7 @@ describe("static gate: every fixture in ONE sandbox run", () => {
     expect(counted.calls).toHaveLength(1);
     const req = counted.calls[0]!;
     expect(req.trace).toBe(false);
+    expect(req.background).toBe(true); // a low CPU weight beside the dynamic sandboxes
     expect(req.mounts).toHaveLength(1);
     expect(req.mounts[0]!.containerPath).toBe("/skills");
     expect(req.limits).toEqual(staticLimits(names.length + 1));

@@ -65436,18 +65436,6 @@ function createDockerSandbox(opts = {}) {
     let endedAt;
     let trace;
     let traceTruncated = false;
-    let read;
-    const readTrace = async (dir) => {
-      trace = void 0;
-      try {
-        read = await readBootTrace(dir, id, traceCap);
-        trace = read.file ? read.text : void 0;
-        traceTruncated = read.truncated;
-      } catch (err) {
-        log(`reading the trace of ${id.slice(0, 12)} failed: ${err.message}`);
-      }
-    };
-    let earlyRead;
     try {
       if (stoppingForSignal()) throw new SandboxRunError(`sandbox run "${req.label}" not started: skillgate is stopping on a signal`, "create");
       container = await bounded(docker.createContainer(containerSpec(req, image, useRuntime)), T2.create, "create");
@@ -65483,7 +65471,6 @@ function createDockerSandbox(opts = {}) {
         waited = await bounded(c3.wait({ condition: "not-running" }), T2.waitAfterKill, "wait").catch(() => void 0);
       }
       endedAt = Date.now();
-      if (req.trace && traceDir && !stopReason) earlyRead = readTrace(traceDir);
       await Promise.race([drained, sleep(T2.drain)]);
       exitCode = typeof waited?.StatusCode === "number" ? waited.StatusCode : null;
       try {
@@ -65512,8 +65499,18 @@ function createDockerSandbox(opts = {}) {
           );
         });
         const reaping = settleRunscProcesses(id);
-        if (earlyRead) await earlyRead;
-        else if (req.trace && traceDir) await readTrace(traceDir);
+        let read;
+        const readTrace = async (dir) => {
+          trace = void 0;
+          try {
+            read = await readBootTrace(dir, id, traceCap);
+            trace = read.file ? read.text : void 0;
+            traceTruncated = read.truncated;
+          } catch (err) {
+            log(`reading the trace of ${id.slice(0, 12)} failed: ${err.message}`);
+          }
+        };
+        if (req.trace && traceDir) await readTrace(traceDir);
         const { lingered, killed: leaked } = await reaping;
         if (leaked.length > 0) {
           log(`killed ${leaked.length} runsc process(es) that outlived container ${id.slice(0, 12)}: ${leaked.map((p2) => p2.pid).join(", ")}`);

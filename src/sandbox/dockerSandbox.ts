@@ -120,20 +120,6 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
     let trace: string | undefined;
     // A trace cut at the cap has lost its end: the run counts as exceeded, never as complete.
     let traceTruncated = false;
-    let read: CapturedTrace | undefined;
-    const readTrace = async (dir: string): Promise<void> => {
-      trace = undefined;
-      try {
-        read = await readBootTrace(dir, id, traceCap);
-        trace = read.file ? read.text : undefined;
-        traceTruncated = read.truncated;
-      } catch (err) {
-        log(`reading the trace of ${id.slice(0, 12)} failed: ${(err as Error).message}`);
-      }
-    };
-    // Begun as soon as the container has exited, beside the drain, inspect and removal; what it
-    // read is trusted only if the log still has that size once no runsc process is left (finally).
-    let earlyRead: Promise<void> | undefined;
     try {
       if (stoppingForSignal()) throw new SandboxRunError(`sandbox run "${req.label}" not started: skillgate is stopping on a signal`, "create");
       container = await bounded(docker.createContainer(containerSpec(req, image, useRuntime)), T.create, "create");
@@ -174,7 +160,6 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
         waited = await bounded(c.wait({ condition: "not-running" }) as Promise<{ StatusCode?: number }>, T.waitAfterKill, "wait").catch(() => undefined);
       }
       endedAt = Date.now();
-      if (req.trace && traceDir && !stopReason) earlyRead = readTrace(traceDir);
       await Promise.race([drained, sleep(T.drain)]);
       exitCode = typeof waited?.StatusCode === "number" ? waited.StatusCode : null;
       try {
@@ -203,14 +188,23 @@ export function createDockerSandbox(opts: DockerSandboxOptions = {}): Sandbox {
           );
         });
         // The /proc scan for runsc processes that outlived the container and the trace read
-        // (begun when the container exited, or now) are independent reads: done at once. A
-        // runsc process may still have been writing the trace meanwhile (even one gone by the
-        // time the scan reached it): unless the log has the size that was read once the scan is
-        // over, it is read again, and a failed second read leaves no trace at all (the run then
-        // fails closed).
+        // are independent reads: done at once. A runsc process may still have been writing
+        // the trace meanwhile (even one gone by the time the scan reached it): unless the log
+        // has the size that was read once the scan is over, it is read again, and a failed
+        // second read leaves no trace at all (the run then fails closed).
         const reaping = settleRunscProcesses(id);
-        if (earlyRead) await earlyRead;
-        else if (req.trace && traceDir) await readTrace(traceDir);
+        let read: CapturedTrace | undefined;
+        const readTrace = async (dir: string): Promise<void> => {
+          trace = undefined;
+          try {
+            read = await readBootTrace(dir, id, traceCap);
+            trace = read.file ? read.text : undefined;
+            traceTruncated = read.truncated;
+          } catch (err) {
+            log(`reading the trace of ${id.slice(0, 12)} failed: ${(err as Error).message}`);
+          }
+        };
+        if (req.trace && traceDir) await readTrace(traceDir);
         const { lingered, killed: leaked } = await reaping;
         if (leaked.length > 0) {
           log(`killed ${leaked.length} runsc process(es) that outlived container ${id.slice(0, 12)}: ${leaked.map((p) => p.pid).join(", ")}`);

@@ -45,10 +45,10 @@ describe("trace capture", () => {
     expect(left.traceFiles).toBe(0);
   });
 
-  it("returns the whole trace, to the last syscall, though reading begins as the container exits", async () => {
-    // The trace is read while the container is removed; a read that raced runsc's last writes
-    // must be noticed (the log's size) and repeated. 3000 stats right before the exit: every one,
-    // in order, and the exit after them, in each of three runs.
+  it("returns the whole trace, to the last syscall", async () => {
+    // A read that raced runsc's last writes must be noticed (the log's size) and repeated.
+    // 3000 stats right before the exit: every one, in order, and the exit after them, in each
+    // of three runs.
     const code = "import os\nfor i in range(3000):\n    try: os.stat('/tail-%d' % i)\n    except OSError: pass\nos._exit(3)\n";
     for (let round = 0; round < 3; round++) {
       const r = await sandbox.run(req(code, true));

@@ -64,15 +64,16 @@ export function validateRequest(req: SandboxRunRequest): void {
   }
 }
 
-/** The container spec of a request (exported for inspection in tests). */
 /**
  * The CPU weight of a background run (Docker's default is 1024). A single-skill check runs its
  * static and dynamic sandboxes side by side and the dynamic one finishes last: with the static
  * one at this weight, the dynamic sandbox took 90 ms less (median of 12 interleaved pairs, two
- * cores). The weight only matters when the CPU is contended.
+ * cores). The weight only matters when the CPU is contended. runStaticGate asks for it only for
+ * a batch of one skill, whose only neighbour is that skill's own dynamic sandbox.
  */
 export const BACKGROUND_CPU_SHARES = 64;
 
+/** The container spec of a request (exported for inspection in tests). */
 export function containerSpec(req: SandboxRunRequest, image: string, runtime: string): Dockerode.ContainerCreateOptions {
   const l = req.limits;
   // noexec: programs run from the read-only root (/usr/bin), never from a writable place.

@@ -38,8 +38,8 @@ export interface SandboxRunRequest {
   /** Extra tmpfs mounts (path -> bytes), e.g. the sandbox user's home for decoys. */
   tmpfs?: Record<string, number>;
   /**
-   * Background work (the static gate): a low CPU weight, so that when sandboxes compete for
-   * the CPU the others get it first; alone, it still uses all its limits allow.
+   * Background work (the static gate of one skill): a low CPU weight, so that when sandboxes
+   * compete for the CPU the others get it first; alone, it still uses all its limits allow.
    */
   background?: boolean;
   /** For logs and for telling runs apart. */

@@ -33,7 +33,7 @@ def main(program):
     for name, mod in sorted(sys.modules.items()):
         spec = getattr(mod, "__spec__", None)
         origin = getattr(spec, "origin", None)
-        if name in before or not isinstance(origin, str) or not origin.endswith(".py") \
+        if name in before or getattr(spec, "name", None) != name or not isinstance(origin, str) or not origin.endswith(".py") \
                 or getattr(mod, "__file__", None) != origin or origin.startswith(HERE + "/"):
             continue
         with open(origin, "rb") as fh:

@@ -481,12 +481,17 @@ def become_runner():
 
 def runner_code():
     """runner.py's code: from runner.pyc, which the image build compiled from it (the same code
-    object, without a compile in the child), or compiled here when the image has none."""
+    object, without a compile in the child), when that is a code object of this Python compiled
+    from runner.py as it is (the header's source mtime and size); else compiled here."""
     try:
         with open(RUNNER + "c", "rb") as f:
             data = f.read()
-        if data[:4] == MAGIC_NUMBER:
-            return marshal.loads(data[16:])
+        st = os.stat(RUNNER)
+        header = (MAGIC_NUMBER, 0, int(st.st_mtime) & 0xFFFFFFFF, st.st_size & 0xFFFFFFFF)
+        if (data[:4], *(int.from_bytes(data[i:i + 4], "little") for i in (4, 8, 12))) == header:
+            code = marshal.loads(data[16:])
+            if type(code) is type(runner_code.__code__):
+                return code
     except (OSError, EOFError, ValueError, TypeError):
         pass
     with open(RUNNER, "rb") as f:

@@ -10,15 +10,17 @@ runner.py, which runs next to the skill's code, does not use them):
   code objects its .py files compile to, in one file read with one open. A module it holds loads
   with no syscall and ends up as an ordinary source module (same __file__, __spec__, __path__ and
   a SourceFileLoader); anything else is found as usual. The image is read-only and the bundle is
-  built inside it from its own files. A bundle for another Python, a missing or unreadable one, or
-  SKILLGATE_MODULE_BUNDLE=off in the environment leaves the import system as it is.
+  built inside it from its own files. A bundle for another Python, or a missing or unreadable
+  one, leaves the finder out.
 - CPython 3.11 reads CLOCK_MONOTONIC on every lock acquire (a semaphore deadline computed even
   when it does not wait; the vDSO falls back to the syscall here), and the import system takes
   several locks per module. While the process has one thread those locks guard nothing:
-  single_thread_imports() swaps them for stand-ins and returns the undo.
+  single_thread_imports() swaps them for stand-ins and returns the undo; a stand-in refuses to
+  work once a second thread exists.
 
-Loaded by path (load_module_bundle in each program), so it must import nothing but built-in or
-frozen modules.
+SKILLGATE_MODULE_BUNDLE=off in the environment leaves the import system as it is (neither).
+Loaded by path (fast_start in each program), so it must import nothing but built-in or frozen
+modules.
 """
 import marshal
 import sys
@@ -28,6 +30,7 @@ BUNDLE_DIR = "/usr/local/share/skillgate"
 
 _external = sys.modules["_frozen_importlib_external"]
 _bootstrap = sys.modules["_frozen_importlib"]
+_thread_count = sys.modules["_thread"]._count
 
 
 def bundle_path(program):
@@ -94,10 +97,6 @@ class BundleFinder(object):
 def install(program):
     """Put the bundle of `program` first on sys.meta_path. Returns the finder (for uninstall), or
     None when there is no usable bundle."""
-    import os  # frozen
-
-    if os.environ.get("SKILLGATE_MODULE_BUNDLE") == "off":
-        return None
     try:
         with open(bundle_path(program), "rb") as fh:
             modules = unpack(fh.read())
@@ -116,10 +115,18 @@ def uninstall(finder):
         sys.meta_path.remove(finder)
 
 
+def disabled():
+    import os  # frozen
+
+    return os.environ.get("SKILLGATE_MODULE_BUNDLE") == "off"
+
+
 class NoLock(object):
     __slots__ = ()
 
     def acquire(self, blocking=True, timeout=-1):
+        if _thread_count() != 0:  # no syscall: a second thread makes the import locks matter
+            raise RuntimeError("a thread was started while the import system's locks were stand-ins")
         return True
 
     def release(self):
@@ -160,8 +167,9 @@ class FastStart(object):
     """The program's bundle and lock stand-ins, installed by start(); finish() takes both away."""
 
     def __init__(self, program):
-        self.undo_locks = single_thread_imports()
-        self.finder = install(program)
+        off = disabled()
+        self.undo_locks = (lambda: None) if off else single_thread_imports()
+        self.finder = None if off else install(program)
 
     def finish(self):
         uninstall(self.finder)

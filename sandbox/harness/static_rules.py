@@ -39,7 +39,8 @@ def fast_start(program):
     return module.start(program)
 
 
-# Bandit and the standard library from the image's module bundle, without import locks, until Bandit is loaded.
+# Bandit and the standard library from the image's module bundle, without import locks (this
+# program starts no thread and runs no skill code), until the document is written.
 FAST_START = fast_start("static_rules")
 
 if sys.flags.no_site:
@@ -1012,8 +1013,6 @@ def main():
         bandit_mod = (config, manager)
     except Exception as e:  # noqa: BLE001 - any import failure means the gate cannot run
         doc["errors"].append("Bandit is not usable in the sandbox image: %s" % e)
-    if FAST_START is not None:
-        FAST_START.finish()
     signal.signal(signal.SIGALRM, on_alarm)
     # deadlineSeconds: the whole batch's budget (the host kills the sandbox soon after). Each skill gets at
     # most what is left, so the document is always printed in time and finished skills keep their results.
@@ -1036,6 +1035,8 @@ def main():
         if bandit_mod is None:
             errors = errors + ["Bandit did not run"]
         doc["skills"][skill["name"]] = {"findings": findings, "errors": errors}
+    if FAST_START is not None:  # the analysis' own lazy imports came from the bundle too
+        FAST_START.finish()
     out.write(json.dumps(doc))
     out.flush()
     return 0

@@ -39,6 +39,25 @@ function opened(trace: string): Array<[number, string]> {
 }
 const under = (files: Array<[number, string]>, prefix: string): string[] => files.map(([, p]) => p).filter((p) => p.startsWith(prefix));
 
+/** Every module file each program's bundle holds: [the .py, its __pycache__ .pyc], from inside the image. */
+async function bundledFiles(): Promise<Record<"static_rules" | "harness", Array<[string, string]>>> {
+  const code = [
+    "import sys, json",
+    "ext = sys.modules['_frozen_importlib_external']",
+    "spec = ext.spec_from_file_location('mb', '/opt/skillgate/module_bundle.py')",
+    "mb = sys.modules['_frozen_importlib'].module_from_spec(spec)",
+    "spec.loader.exec_module(mb)",
+    "out = {}",
+    "for p in ('static_rules', 'harness'):",
+    "    mods = mb.unpack(open(mb.bundle_path(p), 'rb').read())",
+    "    out[p] = sorted([v[1], ext.cache_from_source(v[1])] for v in mods.values())",
+    "print(json.dumps(out))",
+  ].join("\n");
+  const run = await sandbox.run({ ...pythonRequest(code, "bundle-files"), cmd: ["python3", "-I", "-c", code] });
+  expect(run.exitCode, run.stderr).toBe(0);
+  return JSON.parse(run.stdout) as Record<"static_rules" | "harness", Array<[string, string]>>;
+}
+
 async function traced(req: SandboxRunRequest): Promise<{ stdout: string; trace: string }> {
   const run = await sandbox.run({ ...req, trace: true });
   expect(run.exitCode, run.stderr).toBe(0);
@@ -57,8 +76,14 @@ describe("module bundles in the sandbox image", () => {
     const [fast, slow] = await Promise.all([traced(req), traced({ ...req, env: { ...req.env, ...OFF } })]);
     for (const r of [fast, slow]) expect(JSON.parse(r.stdout)).toMatchObject({ banditVersion: "1.6.2", errors: [], skills: {} });
     const [f, s] = [opened(fast.trace), opened(slow.trace)];
-    // Without the bundle Bandit's modules are opened one by one; with it, none is.
+    // Without the bundle Bandit's modules are opened one by one; with it, no bundled module's
+    // source or .pyc is opened at all.
     expect(under(s, "/usr/lib/python3/dist-packages/bandit/").length).toBeGreaterThan(30);
+    const files = (await bundledFiles()).static_rules;
+    expect(files.length).toBeGreaterThan(60);
+    const openedFast = new Set(f.map(([, p]) => p));
+    expect(files.flat().filter((p) => openedFast.has(p))).toEqual([]);
+    expect(files.flat().filter((p) => new Set(s.map(([, q]) => q)).has(p)).length).toBeGreaterThan(60);
     expect(under(f, "/usr/lib/python3/dist-packages/bandit/")).toEqual([]);
     expect(under(f, "/usr/lib/python3.11/json/")).toEqual([]);
     expect(under(f, "/usr/local/share/skillgate/")).toEqual(["/usr/local/share/skillgate/static_rules-modules.bin", "/usr/local/share/skillgate/bandit-entry-points.json"]);
@@ -88,6 +113,9 @@ describe("module bundles in the sandbox image", () => {
     expect(harnessOpened(f, "/usr/lib/python3.11/json/")).toEqual([]);
     expect(harnessOpened(f, "/usr/lib/python3.11/ctypes/")).toEqual([]);
     expect(harnessOpened(f, "/usr/local/share/skillgate/")).toEqual(["/usr/local/share/skillgate/harness-modules.bin"]);
+    const harnessFiles = (await bundledFiles()).harness.flat();
+    expect(harnessFiles.length).toBeGreaterThan(20);
+    expect(harnessFiles.filter((p) => harnessOpened(f, p).length > 0)).toEqual([]);
     // The harness runs from harness.pyc; the runner forked from it (PID 2) gets runner.pyc's code,
     // compiled from runner.py with the image; the exec'd one (PID 3) is started from runner.py.
     const skillgateFiles = (pid: number): string[] => f.filter(([p, path]) => p === pid && path.startsWith("/opt/skillgate/")).map(([, path]) => path);
@@ -100,14 +128,33 @@ describe("module bundles in the sandbox image", () => {
     expect(f.filter(([pid, p]) => pid === 3 && p.startsWith("/usr/lib/python3.11/json/")).length).toBeGreaterThanOrEqual(4);
   });
 
-  it("ignores a bundle that is not one for this interpreter, and a missing one", async () => {
+  it("ignores a bundle that is not one for this interpreter and a missing one; no lock stand-ins beside a thread", async () => {
     const probe = `
 import sys
 external = sys.modules["_frozen_importlib_external"]
 spec = external.spec_from_file_location("mb", "/opt/skillgate/module_bundle.py")
 mb = sys.modules["_frozen_importlib"].module_from_spec(spec)
 spec.loader.exec_module(mb)
-import marshal, json
+import marshal, json, threading, time
+def threads():
+    bootstrap = sys.modules["_frozen_importlib"]
+    real = bootstrap._thread
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        undo = mb.single_thread_imports()
+        swapped = bootstrap._thread is not real
+        undo()
+        try:
+            mb.NoLock().acquire()
+            refused = False
+        except RuntimeError:
+            refused = True
+    finally:
+        stop.set()
+        t.join()
+    return {"swappedWithThread": swapped, "standInRefusesWithThread": refused}
 good = mb.pack({"m": (False, "/x/m.py", compile("x = 1", "/x/m.py", "exec"))})
 real = mb.unpack(good)
 def bundle(**over):
@@ -124,6 +171,7 @@ print(json.dumps({
     "notDict": mb.unpack(marshal.dumps([1, 2])),
     "missing": mb.install("no-such-program") is None,
     "metaPathUntouched": not any(type(f).__name__ == "BundleFinder" for f in sys.meta_path),
+    **threads(),
 }))
 `;
     writeFileSync(join(dir, "probe.py"), probe);
@@ -140,6 +188,8 @@ print(json.dumps({
       notDict: null,
       missing: true,
       metaPathUntouched: true,
+      swappedWithThread: false,
+      standInRefusesWithThread: true,
     });
   });
 

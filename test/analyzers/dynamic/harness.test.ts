@@ -72,6 +72,9 @@ describe("harness.py in the sandbox", () => {
       json_spec_loader: "SourceFileLoader",
       json_cached: "/usr/lib/python3.11/json/__pycache__/__init__.cpython-311.pyc",
       bundle_module: false,
+      fast_start_objects: [],
+      bundle_loaded: [],
+      module_locks: 0,
     });
     // No copy of the key anywhere in the runner's memory, on either path; the scan does read it.
     expect(r.key_in_memory).toEqual({ raw: 0, hex: 0, control: 40 });

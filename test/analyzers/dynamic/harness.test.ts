@@ -77,7 +77,7 @@ describe("harness.py in the sandbox", () => {
       module_locks: 0,
     });
     // No copy of the key anywhere in the runner's memory, on either path; the scan does read it.
-    expect(r.key_in_memory).toEqual({ raw: 0, hex: 0, control: 40 });
+    expect(r.key_in_memory).toEqual({ raw: 0, hex: 0, control: true });
   });
 
   it("refuses a job that is not JSON with a framed fatal record and exit code 2", async () => {

@@ -86,16 +86,18 @@ fi
 # context). The container's one run, only our code, writes each helper program's module bundle
 # (module_bundle.py) from this image's own files, with the flags the program runs with, and
 # compiles the helpers: the programs are started from their .pyc (Python compiles a script given
-# as .py at every start, 10 to 30 ms each under gVisor), module_bundle.py's lands in __pycache__.
+# as .py at every start, 10 to 30 ms each under gVisor); runner.py's and module_bundle.py's land
+# in __pycache__, where CPython's source loader finds and checks them.
 cid=$(docker create --network none --user 0:0 "$base" sh -ec '
 python3 -I -S /opt/skillgate/build_module_bundle.py static_rules
 python3 -I /opt/skillgate/build_module_bundle.py harness
 python3 -I -c "
 import py_compile
-for name in (\"static_rules\", \"harness\", \"runner\"):
+for name in (\"static_rules\", \"harness\"):
     source = \"/opt/skillgate/%s.py\" % name
     py_compile.compile(source, cfile=source + \"c\", dfile=source, doraise=True)
-py_compile.compile(\"/opt/skillgate/module_bundle.py\", doraise=True)
+for name in (\"runner\", \"module_bundle\"):
+    py_compile.compile(\"/opt/skillgate/%s.py\" % name, doraise=True)
 "')
 trap 'docker rm -f "$cid" >/dev/null 2>&1 || true' EXIT
 shopt -s nullglob

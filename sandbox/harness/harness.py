@@ -23,7 +23,7 @@ import sys
 
 
 def fast_start(program):
-    """module_bundle.start(program) (see module_bundle.py), or None without it. Loaded by path:
+    """module_bundle.FastStart(program) (see module_bundle.py), or None without it. Loaded by path:
     nothing else is importable this early."""
     external = sys.modules["_frozen_importlib_external"]
     try:
@@ -32,7 +32,7 @@ def fast_start(program):
         spec.loader.exec_module(module)
     except OSError:
         return None
-    return module.start(program)
+    return module.FastStart(program)
 
 
 # The standard library (ctypes included) from the image's module bundle, without import locks,
@@ -43,14 +43,12 @@ import errno  # noqa: E402 - after the fast start above
 import fcntl  # noqa: E402
 import _sha256  # noqa: E402
 import json  # noqa: E402
-import marshal  # noqa: E402
 import os  # noqa: E402
 import select  # noqa: E402
 import signal  # noqa: E402
 import time  # noqa: E402
 
 RUNNER = "/opt/skillgate/runner.py"
-MAGIC_NUMBER = sys.modules["_frozen_importlib_external"].MAGIC_NUMBER
 SKILL_DIR = "/skill"
 KEEP_STREAM = 64 * 1024          # bytes of stdout/stderr kept per example
 RESULT_ALLOWANCE = 96 * 1024     # the result envelope's audit list, beyond the skill's budget
@@ -480,22 +478,15 @@ def become_runner():
 
 
 def runner_code():
-    """runner.py's code: from runner.pyc, which the image build compiled from it (the same code
-    object, without a compile in the child), when that is a code object of this Python compiled
-    from runner.py as it is (the header's source mtime and size); else compiled here."""
+    """runner.py's code through CPython's own source loader: from its __pycache__ .pyc, which
+    the image build compiled, when that is valid for runner.py as it is (magic number, source
+    mtime and size); else compiled from runner.py. The child then need not compile it. A .pyc
+    with a valid header whose body is not a code object is compiled from runner.py too."""
     try:
-        with open(RUNNER + "c", "rb") as f:
-            data = f.read()
-        st = os.stat(RUNNER)
-        header = (MAGIC_NUMBER, 0, int(st.st_mtime) & 0xFFFFFFFF, st.st_size & 0xFFFFFFFF)
-        if (data[:4], *(int.from_bytes(data[i:i + 4], "little") for i in (4, 8, 12))) == header:
-            code = marshal.loads(data[16:])
-            if type(code) is type(runner_code.__code__):
-                return code
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
-    with open(RUNNER, "rb") as f:
-        return compile(f.read(), RUNNER, "exec")
+        return sys.modules["_frozen_importlib_external"].SourceFileLoader("__main__", RUNNER).get_code("__main__")
+    except (ImportError, EOFError, ValueError, TypeError):
+        with open(RUNNER, "rb") as f:
+            return compile(f.read(), RUNNER, "exec")
 
 
 def discard(early):

@@ -145,9 +145,7 @@ class NoLock(object):
 def single_thread_imports():
     """Give the import system lock stand-ins while this process has one thread; returns the undo,
     which the caller runs before any code that could start a thread (and before a skill's code)."""
-    import _thread
-
-    if _thread._count() != 0:
+    if _thread_count() != 0:
         return lambda: None
     real_thread, real_imp = _bootstrap._thread, _bootstrap._imp
     thread = type(sys)("_thread")
@@ -164,7 +162,7 @@ def single_thread_imports():
 
 
 class FastStart(object):
-    """The program's bundle and lock stand-ins, installed by start(); finish() takes both away."""
+    """The program's bundle and lock stand-ins, installed when made; finish() takes both away."""
 
     def __init__(self, program):
         off = disabled()
@@ -176,7 +174,3 @@ class FastStart(object):
         self.finder = None
         self.undo_locks()
         self.undo_locks = lambda: None
-
-
-def start(program):
-    return FastStart(program)

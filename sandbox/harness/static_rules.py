@@ -27,7 +27,7 @@ import sys
 
 
 def fast_start(program):
-    """module_bundle.start(program) (see module_bundle.py), or None without it. Loaded by path:
+    """module_bundle.FastStart(program) (see module_bundle.py), or None without it. Loaded by path:
     nothing else is importable this early."""
     external = sys.modules["_frozen_importlib_external"]
     try:
@@ -36,7 +36,7 @@ def fast_start(program):
         spec.loader.exec_module(module)
     except OSError:
         return None
-    return module.start(program)
+    return module.FastStart(program)
 
 
 # Bandit and the standard library from the image's module bundle, without import locks (this
